@@ -1,10 +1,184 @@
-"""Command-line entry point: ``semifreddo <subcommand>``."""
+"""Command-line entry point: ``semifreddo <command>`` (the Makefile targets call these).
+
+Every command that reads a description or weight file reports a mistake as one line,
+``semifreddo: error: <file>: <field>: <problem>``, exits with status 2, and writes nothing.
+"""
 
 from __future__ import annotations
 
+import argparse
 import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .netdesc import DescriptionError, Network, load_description
+
+EXIT_BAD_INPUT = 2
+
+
+class CliError(Exception):
+    """A user-facing failure: printed as one line, exit status 2."""
+
+
+def _load_net(path: str) -> Network:
+    try:
+        return load_description(path)
+    except DescriptionError as exc:
+        raise CliError(f"{path}: {exc}") from None
+
+
+def _load_frozen_and_config(net: Network, config: str | None, seed: int):
+    from . import weights
+
+    try:
+        frozen = weights.load_frozen(net)
+        cfg = (weights.load_config(net, config) if config
+               else weights.random_config(net, np.random.default_rng(seed)))
+    except DescriptionError as exc:
+        raise CliError(f"{config or net.frozen_weights}: {exc}") from None
+    return frozen, cfg
+
+
+def load_image(path: str | None, net: Network, seed: int) -> np.ndarray:
+    """An image file resized to the network's input, or a seeded random frame."""
+    shape = (net.input_height, net.input_width, net.input_channels)
+    if path is None:
+        return np.random.default_rng(seed).integers(0, 1 << net.input_bits, size=shape)
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        img = Image.open(path)
+    except FileNotFoundError:
+        raise CliError(f"{path}: file not found") from None
+    except UnidentifiedImageError:
+        raise CliError(f"{path}: not an image file") from None
+    mode = {1: "L", 3: "RGB"}.get(net.input_channels)
+    if mode is None or net.input_bits != 8:
+        raise CliError(f"{path}: images need a network with 1 or 3 channels of 8 bits")
+    img = img.convert(mode).resize((net.input_width, net.input_height), Image.Resampling.BILINEAR)
+    return np.asarray(img, dtype=np.int64).reshape(shape)
+
+
+# --------------------------------------------------------------------------------------
+# Commands
+# --------------------------------------------------------------------------------------
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    net = _load_net(args.net)
+    if args.config:
+        _load_frozen_and_config(net, args.config, 0)
+    else:
+        from . import weights
+
+        try:
+            weights.load_frozen(net)
+        except DescriptionError as exc:
+            raise CliError(f"{net.frozen_weights}: {exc}") from None
+    print(f"{args.net}: ok — {net.name}, {net.num_blocks} blocks, "
+          f"{100 * net.frozen_weight_fraction():.1f}% of conv weights frozen, build ID {net.build_id:016x}")
+    return 0
+
+
+def cmd_golden(args: argparse.Namespace) -> int:
+    from . import golden, weights
+
+    net = _load_net(args.net)
+    frozen, cfg = _load_frozen_and_config(net, args.config, args.seed)
+    image = load_image(args.image, net, args.seed)
+    start = time.perf_counter()
+    result = golden.run(net, frozen, cfg, image)
+    elapsed = time.perf_counter() - start
+    for name, out in result.heads.items():
+        desc = f"scores {out.tolist()}" if out.ndim == 1 else f"image {out.shape}"
+        print(f"head {name}: {desc}")
+    print(f"golden model: {elapsed:.3f} s for a {image.shape[1]}x{image.shape[0]} frame")
+    if args.out:
+        weights.save_npz(args.out, {f"head.{k}": v for k, v in result.heads.items()})
+    return 0
+
+
+def cmd_random_weights(args: argparse.Namespace) -> int:
+    """Seeded random weights for a description (tests, examples, placeholders)."""
+    from . import weights
+
+    rng = np.random.default_rng(args.seed)
+    if args.frozen_out:
+        try:
+            net = load_description(args.net, verify_weights=False)
+        except DescriptionError as exc:
+            raise CliError(f"{args.net}: {exc}") from None
+        weights.save_npz(args.frozen_out, weights.frozen_arrays(weights.random_frozen(net, rng)))
+        from .netdesc import sha256_file
+
+        print(f"{args.frozen_out}: sha256 {sha256_file(Path(args.frozen_out))}")
+    if args.config_out:
+        net = _load_net(args.net)
+        weights.save_npz(args.config_out, weights.config_arrays(net, weights.random_config(net, rng)))
+        print(f"{args.config_out}: written for build ID {net.build_id:016x}")
+    return 0
+
+
+def cmd_sim(args: argparse.Namespace) -> int:
+    from .sim import simulate_network
+
+    net = _load_net(args.net)
+    frozen, cfg = _load_frozen_and_config(net, args.config, args.seed)
+    image = load_image(args.image, net, args.seed)
+    return simulate_network(net, frozen, cfg, image, waves=args.waves, seed=args.seed)
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    from .lint import lint_library
+
+    return lint_library()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="semifreddo", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def net_arg(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--net", default="weights/reference.yaml", help="network description (YAML/JSON)")
+
+    sp = sub.add_parser("validate", help="check a description and its weight files")
+    net_arg(sp)
+    sp.add_argument("--config", help="a configurable weight set (.npz) to check too")
+    sp.set_defaults(func=cmd_validate)
+
+    sp = sub.add_parser("golden", help="run the golden model on one image")
+    net_arg(sp)
+    sp.add_argument("--config", help="configurable weight set (.npz); default: seeded random")
+    sp.add_argument("--image", help="image file; default: seeded random frame")
+    sp.add_argument("--seed", type=int, default=1)
+    sp.add_argument("--out", help="write head outputs to this .npz")
+    sp.set_defaults(func=cmd_golden)
+
+    sp = sub.add_parser("random-weights", help="write seeded random weight files")
+    net_arg(sp)
+    sp.add_argument("--seed", type=int, default=1)
+    sp.add_argument("--frozen-out", help="write frozen weights here (prints their SHA-256)")
+    sp.add_argument("--config-out", help="write a configurable weight set here")
+    sp.set_defaults(func=cmd_random_weights)
+
+    sp = sub.add_parser("sim", help="generate, simulate and compare with the golden model")
+    net_arg(sp)
+    sp.add_argument("--config", help="configurable weight set (.npz); default: seeded random")
+    sp.add_argument("--image", help="image file; default: seeded random frame")
+    sp.add_argument("--seed", type=int, default=1)
+    sp.add_argument("--waves", action="store_true", help="write an FST waveform")
+    sp.set_defaults(func=cmd_sim)
+
+    sp = sub.add_parser("lint", help="verilator --lint-only -Wall over the RTL library")
+    sp.set_defaults(func=cmd_lint)
+    return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    print("semifreddo: not yet implemented", file=sys.stderr)
-    return 2
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except CliError as exc:
+        print(f"semifreddo: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
