@@ -129,6 +129,17 @@ def cmd_sim(args: argparse.Namespace) -> int:
     return simulate_network(net, frozen, cfg, image, waves=args.waves, seed=args.seed)
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from . import bench
+
+    try:
+        report = bench.run(Path(args.net), args.section or None)
+    except DescriptionError as exc:
+        raise CliError(f"{args.net}: {exc}") from None
+    print(bench.to_markdown(report))
+    return 0
+
+
 def cmd_lint(args: argparse.Namespace) -> int:
     from .lint import lint_library
 
@@ -169,6 +180,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--seed", type=int, default=1)
     sp.add_argument("--waves", action="store_true", help="write an FST waveform")
     sp.set_defaults(func=cmd_sim)
+
+    sp = sub.add_parser("bench", help="measure figures into build/bench/report.{json,md}")
+    net_arg(sp)
+    sp.add_argument("--section", action="append", help="run only this section (repeatable)")
+    sp.set_defaults(func=cmd_bench)
 
     sp = sub.add_parser("lint", help="verilator --lint-only -Wall over the RTL library")
     sp.set_defaults(func=cmd_lint)
