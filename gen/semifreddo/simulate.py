@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import random
+import sys
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -50,15 +51,21 @@ def run_cocotb(
     waves: bool = False,
     testcase: str | None = None,
     includes: Iterable[Path] = (),
+    python_paths: Iterable[Path] = (),
 ) -> Path:
     """Build (cached) and simulate *toplevel*; raise ``AssertionError`` on any failure.
 
-    Returns the results XML path.
+    *python_paths* are added to ``sys.path``, which the runner hands to the simulator
+    as PYTHONPATH (pytest already adds each test file's folder).  Returns the results
+    XML path.
     """
     from cocotb_tools.check_results import get_results
     from cocotb_tools.runner import get_runner
 
     activate()
+    for p in python_paths:
+        if str(p) not in sys.path:
+            sys.path.insert(0, str(p))
     sources = [Path(s).resolve() for s in sources]
     params = dict(parameters or {})
     stamp = [(str(s), s.stat().st_mtime_ns) for s in sources]

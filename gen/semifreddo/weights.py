@@ -9,14 +9,13 @@ temporary file and renames it, so a failed save never leaves a half-written file
 
 from __future__ import annotations
 
-import os
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from .fileio import atomic_write
 from .netdesc import ClassificationHead, ConvSpec, DenseHead, DescriptionError, Network
 
 
@@ -195,20 +194,9 @@ def config_arrays(net: Network, cfg: Config) -> dict[str, np.ndarray]:
 
 
 def save_npz(path: str | Path, arrays: dict[str, np.ndarray]) -> None:
-    """Write *arrays* to *path* atomically (temporary file in the same folder, then rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write *arrays* to *path* atomically (nothing half-written on failure)."""
+    with atomic_write(path, "wb") as f:
+        np.savez(f, **arrays)
 
 
 # --------------------------------------------------------------------------------------
