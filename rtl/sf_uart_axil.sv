@@ -1,0 +1,609 @@
+// SemifreddoNets-HW: host-link bridge: framed command protocol on byte streams <-> AXI4-Lite
+// master.  The protocol (frame layouts, CRC, NAK codes, sequencing, timeouts, limits) is
+// specified in docs/host-protocol.md; gen/semifreddo/hostlink/protocol.py is the host
+// codec.  In short:
+//
+//   request  (s_axis): 5A | SEQ | CMD | LEN | payload | CRC_HI | CRC_LO
+//   response (m_axis): A5 | SEQ | CODE | ARG | payload | CRC_HI | CRC_LO
+//   CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF, not reflected, xorout 0) over every
+//   byte from the sync byte to the end of the payload, sent MSB first; the receiver runs
+//   the CRC over the CRC bytes too and checks for a zero residue.
+//   CMD 01 WRITE: payload ADDR[4, LE] + (LEN+1) words [LE]   -> ACK (CODE 01, ARG LEN)
+//   CMD 02 READ:  payload ADDR[4, LE]                         -> ACK (CODE 02, ARG LEN)
+//                                                               + (LEN+1) words
+//   CMD 03 STATUS: LEN 0, no payload                          -> ACK (CODE 03) + 16 B
+//   NAK: CODE 0x80 | reason (81 CRC, 82 BAD_CMD, 83 BAD_LEN, 84 BAD_ADDR, 85 BUS_SLVERR,
+//        86 BUS_DECERR, 87 BUS_TIMEOUT, 88 FRAME_TIMEOUT, 89 LINE_ERROR, 8A NO_SYNC),
+//        no payload.
+//
+// Behaviour
+// ---------
+//   * Every request that gets past its sync byte is answered exactly once, ACK or NAK.
+//   * Input outside a frame that is not 5A (bytes, and line-error markers) is discarded
+//     and counted (status DROPPED).  If the input then stays idle for TimeoutCycles, an
+//     unsolicited NAK NO_SYNC (SEQ 0, ARG = items discarded, saturating at 255) is sent,
+//     so even a request whose sync byte was destroyed gets an answer.  A 5A arriving
+//     before that cancels it (garbage directly followed by a request is not reported).
+//   * A write is buffered completely (MaxWords x 32-bit inferred RAM) and its CRC and
+//     address range are checked BEFORE the first AXI write: a corrupted request never
+//     writes anything.  The AXI writes then go out one at a time (AW and W together,
+//     wait for B), incrementing the address by 4; the first error response stops the
+//     burst (words before it are written) and is NAKed with ARG = its word index.
+//   * A read performs all AXI reads into the same buffer first and answers ACK + data
+//     only if every read was OKAY, otherwise NAK (ARG = failing word index).
+//   * Header errors (unknown CMD, LEN too large, STATUS with LEN != 0) are NAKed as
+//     soon as the offending byte arrives; the receiver then hunts for the next 5A.
+//   * Frame timeout: if the bridge waits for the next byte of a started frame for
+//     TimeoutCycles clocks, it answers NAK FRAME_TIMEOUT and hunts for a new 5A.
+//   * s_axis_tuser = 1 marks a receiver line error (UART frame error / break, from
+//     sf_hostlink); tdata is ignored.  Inside a frame it aborts the frame with NAK
+//     LINE_ERROR (nothing is written); between frames it counts as discarded input.
+//   * NAK ARG: bus errors: failing word index; FRAME_TIMEOUT / LINE_ERROR: number of
+//     frame bytes received so far (saturating at 255; SEQ is valid only if >= 2, else 0).
+//   * AXI timeout: if a write/read handshake or response does not complete within
+//     AxiTimeoutCycles clocks, NAK BUS_TIMEOUT is sent; as AXI forbids withdrawing a
+//     valid, the bridge then waits (however long it takes) for the outstanding
+//     handshakes/response, discards them, and only then accepts the next request.
+//   * Only one request is processed at a time; the input stalls (s_axis_tready = 0)
+//     while a request executes or its response is being emitted, so the byte source in
+//     front (sf_hostlink: a FIFO) must absorb what the host sends meanwhile.
+//
+// Status payload (16 bytes): VERSION (1), LAST_NAK, MAX_LEN (MaxWords-1), ADDR_WIDTH,
+// ACKS u32, NAKS u32, DROPPED u32 (little-endian; counts before this response).
+//
+// Reset: rst_ni active-low asynchronous.
+module sf_uart_axil #(
+  parameter int unsigned AddrWidth        = 32,      // 2 .. 32
+  parameter int unsigned MaxWords         = 256,     // words per request, 2 .. 256
+  parameter int unsigned TimeoutCycles    = 10_240,  // frame inter-byte timeout, clocks
+  parameter int unsigned AxiTimeoutCycles = 4_096    // per AXI transfer, clocks
+) (
+  input  logic                 clk_i,
+  input  logic                 rst_ni,
+
+  // request bytes
+  input  logic [7:0]           s_axis_tdata,
+  input  logic                 s_axis_tuser,     // 1: line error marker, not a byte
+  input  logic                 s_axis_tvalid,
+  output logic                 s_axis_tready,
+
+  // response bytes
+  output logic [7:0]           m_axis_tdata,
+  output logic                 m_axis_tvalid,
+  input  logic                 m_axis_tready,
+
+  // AXI4-Lite master
+  output logic [AddrWidth-1:0] m_axil_awaddr,
+  output logic [2:0]           m_axil_awprot,
+  output logic                 m_axil_awvalid,
+  input  logic                 m_axil_awready,
+  output logic [31:0]          m_axil_wdata,
+  output logic [3:0]           m_axil_wstrb,
+  output logic                 m_axil_wvalid,
+  input  logic                 m_axil_wready,
+  input  logic [1:0]           m_axil_bresp,
+  input  logic                 m_axil_bvalid,
+  output logic                 m_axil_bready,
+  output logic [AddrWidth-1:0] m_axil_araddr,
+  output logic [2:0]           m_axil_arprot,
+  output logic                 m_axil_arvalid,
+  input  logic                 m_axil_arready,
+  input  logic [31:0]          m_axil_rdata,
+  input  logic [1:0]           m_axil_rresp,
+  input  logic                 m_axil_rvalid,
+  output logic                 m_axil_rready
+);
+
+  if (AddrWidth < 2 || AddrWidth > 32) begin : gen_bad_addr_width
+    $fatal(1, "sf_uart_axil: AddrWidth must be 2..32, got %0d", AddrWidth);
+  end
+  if (MaxWords < 2 || MaxWords > 256) begin : gen_bad_max_words
+    $fatal(1, "sf_uart_axil: MaxWords must be 2..256, got %0d", MaxWords);
+  end
+  if (TimeoutCycles < 2 || AxiTimeoutCycles < 2) begin : gen_bad_timeout
+    $fatal(1, "sf_uart_axil: timeouts must be >= 2 clocks");
+  end
+
+  // ---------------------------------------------------------------------------------
+  // Protocol constants (docs/host-protocol.md)
+  // ---------------------------------------------------------------------------------
+  localparam logic [7:0] ReqSync   = 8'h5A;
+  localparam logic [7:0] RspSync   = 8'hA5;
+  localparam logic [7:0] Version   = 8'h01;
+  localparam logic [7:0] CmdWrite  = 8'h01;
+  localparam logic [7:0] CmdRead   = 8'h02;
+  localparam logic [7:0] CmdStatus = 8'h03;
+  localparam logic [7:0] NakCrc          = 8'h81;
+  localparam logic [7:0] NakBadCmd       = 8'h82;
+  localparam logic [7:0] NakBadLen       = 8'h83;
+  localparam logic [7:0] NakBadAddr      = 8'h84;
+  localparam logic [7:0] NakBusSlverr    = 8'h85;
+  localparam logic [7:0] NakBusDecerr    = 8'h86;
+  localparam logic [7:0] NakBusTimeout   = 8'h87;
+  localparam logic [7:0] NakFrameTimeout = 8'h88;
+  localparam logic [7:0] NakLineError    = 8'h89;
+  localparam logic [7:0] NakNoSync       = 8'h8A;
+
+  localparam logic [7:0]  MaxLen  = 8'(MaxWords - 1);
+  localparam int unsigned BufAw   = $clog2(MaxWords);
+  localparam int unsigned TmoW    = $clog2(TimeoutCycles + 1);
+  localparam int unsigned AxiTmoW = $clog2(AxiTimeoutCycles + 1);
+  localparam logic [TmoW-1:0]    TmoLimit    = TmoW'(TimeoutCycles);
+  localparam logic [AxiTmoW-1:0] AxiTmoLimit = AxiTmoW'(AxiTimeoutCycles);
+
+  function automatic logic [15:0] crc16_byte(logic [15:0] crc, logic [7:0] b);
+    crc = crc ^ {b, 8'h00};
+    for (int i = 0; i < 8; i++) begin
+      crc = crc[15] ? ((crc << 1) ^ 16'h1021) : (crc << 1);
+    end
+    return crc;
+  endfunction
+
+  typedef enum logic [3:0] {
+    StSync, StSeq, StCmd, StLen, StAddr, StData, StCrc, StExec,
+    StWrIssue, StWrWait, StRdIssue, StRdWait, StResp, StDrain
+  } state_e;
+
+  typedef enum logic [1:0] { PayNone, PayRead, PayStatus } payload_e;
+
+  // ---------------------------------------------------------------------------------
+  // State
+  // ---------------------------------------------------------------------------------
+  state_e               state_d, state_q;
+  logic [7:0]           seq_d, seq_q;
+  logic [7:0]           cmd_d, cmd_q;
+  logic [7:0]           len_d, len_q;
+  logic [31:0]          addr_d, addr_q;
+  logic [1:0]           cnt_d, cnt_q;          // byte within address / word / CRC
+  logic [8:0]           word_d, word_q;        // word index
+  logic [23:0]          wacc_d, wacc_q;        // first 3 bytes of the word being received
+  logic [15:0]          crc_d, crc_q;
+  logic [7:0]           fbytes_d, fbytes_q;    // bytes of the current frame (saturating)
+  logic [TmoW-1:0]      tmo_d, tmo_q;
+  logic [AxiTmoW-1:0]   axi_tmo_d, axi_tmo_q;
+
+  logic [7:0]           rsp_code_d, rsp_code_q;
+  logic [7:0]           rsp_arg_d, rsp_arg_q;
+  payload_e             rsp_pay_d, rsp_pay_q;
+  logic [10:0]          rsp_idx_d, rsp_idx_q;
+
+  logic                 out_valid_d, out_valid_q;
+  logic [7:0]           out_data_d, out_data_q;
+
+  logic                 awvalid_d, awvalid_q;
+  logic                 wvalid_d, wvalid_q;
+  logic                 bpend_d, bpend_q;
+  logic                 arvalid_d, arvalid_q;
+  logic                 rpend_d, rpend_q;
+  logic [31:0]          axaddr_d, axaddr_q;
+  logic [31:0]          wdata_d, wdata_q;
+
+  logic [31:0]          acks_d, acks_q;
+  logic [31:0]          naks_d, naks_q;
+  logic [31:0]          dropped_d, dropped_q;
+  logic [7:0]           last_nak_d, last_nak_q;
+  logic                 garbage_d, garbage_q;  // input discarded since the last frame
+  logic [7:0]           gcount_d, gcount_q;
+
+  // payload buffer: one write port, one registered read port (EBR / LUT RAM)
+  logic [31:0]          buf_mem [MaxWords];
+  logic                 buf_we;
+  logic [BufAw-1:0]     buf_waddr, buf_raddr;
+  logic [31:0]          buf_wdata, buf_rdata_q;
+
+  // ---------------------------------------------------------------------------------
+  // Combinational helpers
+  // ---------------------------------------------------------------------------------
+  logic        receiving, in_fire, b_fire, r_fire, out_free, axi_busy;
+  logic [7:0]  in_byte;
+  logic [32:0] end_addr;
+  logic        addr_ok;
+  logic [10:0] pay_len;
+  logic [10:0] pay_idx;
+  logic [127:0] status_vec;
+  logic [7:0]  out_byte;
+  logic        out_last, out_in_crc;
+
+  assign receiving = state_q inside {StSync, StSeq, StCmd, StLen, StAddr, StData, StCrc};
+  assign in_fire   = s_axis_tvalid && receiving;
+  assign in_byte   = s_axis_tdata;
+  assign b_fire    = bpend_q && m_axil_bvalid;
+  assign r_fire    = rpend_q && m_axil_rvalid;
+  assign out_free  = !out_valid_q || m_axis_tready;
+  assign axi_busy  = awvalid_q || wvalid_q || bpend_q || arvalid_q || rpend_q;
+
+  // last word address + 4 must not pass 2**AddrWidth; ADDR 4-aligned
+  assign end_addr = {1'b0, addr_q} + {22'd0, 9'(len_q) + 9'd1, 2'b00};
+  assign addr_ok  = (addr_q[1:0] == 2'b00) && (end_addr <= (33'd1 << AddrWidth));
+
+  assign pay_len = (rsp_pay_q == PayRead)   ? {9'(len_q) + 9'd1, 2'b00} :
+                   (rsp_pay_q == PayStatus) ? 11'd16 : 11'd0;
+  assign pay_idx = rsp_idx_q - 11'd4;
+  assign status_vec = {dropped_q, naks_q, acks_q, 8'(AddrWidth), MaxLen, last_nak_q, Version};
+
+  always_comb begin
+    out_in_crc = 1'b0;
+    out_last   = 1'b0;
+    unique case (rsp_idx_q)
+      11'd0:   out_byte = RspSync;
+      11'd1:   out_byte = seq_q;
+      11'd2:   out_byte = rsp_code_q;
+      11'd3:   out_byte = rsp_arg_q;
+      default: begin
+        if (pay_idx < pay_len) begin
+          out_byte = (rsp_pay_q == PayRead) ? buf_rdata_q[8*pay_idx[1:0] +: 8]
+                                            : status_vec[8*pay_idx[3:0] +: 8];
+        end else if (pay_idx == pay_len) begin
+          out_byte   = crc_q[15:8];
+          out_in_crc = 1'b1;
+        end else begin
+          out_byte   = crc_q[7:0];
+          out_in_crc = 1'b1;
+          out_last   = 1'b1;
+        end
+      end
+    endcase
+  end
+
+  // ---------------------------------------------------------------------------------
+  // Main state machine
+  // ---------------------------------------------------------------------------------
+  always_comb begin
+    state_d     = state_q;
+    seq_d       = seq_q;
+    cmd_d       = cmd_q;
+    len_d       = len_q;
+    addr_d      = addr_q;
+    cnt_d       = cnt_q;
+    word_d      = word_q;
+    wacc_d      = wacc_q;
+    crc_d       = crc_q;
+    fbytes_d    = fbytes_q;
+    tmo_d       = tmo_q;
+    axi_tmo_d   = axi_tmo_q;
+    rsp_code_d  = rsp_code_q;
+    rsp_arg_d   = rsp_arg_q;
+    rsp_pay_d   = rsp_pay_q;
+    rsp_idx_d   = rsp_idx_q;
+    out_valid_d = out_valid_q && !m_axis_tready;
+    out_data_d  = out_data_q;
+    awvalid_d   = awvalid_q && !m_axil_awready;
+    wvalid_d    = wvalid_q && !m_axil_wready;
+    bpend_d     = bpend_q && !m_axil_bvalid;
+    arvalid_d   = arvalid_q && !m_axil_arready;
+    rpend_d     = rpend_q && !m_axil_rvalid;
+    axaddr_d    = axaddr_q;
+    wdata_d     = wdata_q;
+    acks_d      = acks_q;
+    naks_d      = naks_q;
+    dropped_d   = dropped_q;
+    last_nak_d  = last_nak_q;
+    garbage_d   = garbage_q;
+    gcount_d    = gcount_q;
+    buf_we      = 1'b0;
+    buf_wdata   = {in_byte, wacc_q};
+
+    // frame timeout: clocks spent waiting for the next byte of a started frame, or
+    // idle clocks after discarded input
+    if ((receiving && state_q != StSync) || (state_q == StSync && garbage_q)) begin
+      tmo_d = s_axis_tvalid ? '0 : tmo_q + 1'b1;
+    end else begin
+      tmo_d = '0;
+    end
+    axi_tmo_d = (state_q inside {StWrWait, StRdWait}) ? axi_tmo_q + 1'b1 : '0;
+
+    unique case (state_q)
+      StSync: begin
+        if (in_fire && !s_axis_tuser && in_byte == ReqSync) begin
+          state_d   = StSeq;
+          crc_d     = crc16_byte(16'hFFFF, in_byte);
+          fbytes_d  = 8'd1;
+          seq_d     = 8'd0;
+          garbage_d = 1'b0;
+          gcount_d  = 8'd0;
+        end else if (in_fire) begin
+          dropped_d = dropped_q + 32'd1;
+          garbage_d = 1'b1;
+          gcount_d  = (gcount_q == 8'hFF) ? gcount_q : gcount_q + 8'd1;
+        end else if (garbage_q && tmo_q == TmoLimit) begin
+          state_d    = StResp;
+          seq_d      = 8'd0;
+          rsp_code_d = NakNoSync;
+          rsp_arg_d  = gcount_q;
+          rsp_pay_d  = PayNone;
+          garbage_d  = 1'b0;
+          gcount_d   = 8'd0;
+        end
+      end
+
+      StSeq, StCmd, StLen, StAddr, StData, StCrc: begin
+        if (in_fire && s_axis_tuser) begin
+          state_d    = StResp;
+          rsp_code_d = NakLineError;
+          rsp_arg_d  = fbytes_q;
+          rsp_pay_d  = PayNone;
+        end else if (in_fire) begin
+          crc_d    = crc16_byte(crc_q, in_byte);
+          fbytes_d = (fbytes_q == 8'hFF) ? fbytes_q : fbytes_q + 8'd1;
+          unique case (state_q)
+            StSeq: begin
+              seq_d   = in_byte;
+              state_d = StCmd;
+            end
+            StCmd: begin
+              cmd_d = in_byte;
+              if (in_byte inside {CmdWrite, CmdRead, CmdStatus}) begin
+                state_d = StLen;
+              end else begin
+                state_d    = StResp;
+                rsp_code_d = NakBadCmd;
+                rsp_arg_d  = 8'd0;
+                rsp_pay_d  = PayNone;
+              end
+            end
+            StLen: begin
+              len_d = in_byte;
+              cnt_d = 2'd0;
+              if ((cmd_q == CmdStatus) ? (in_byte != 8'd0) : (9'(in_byte) + 9'd1 > 9'(MaxWords))) begin
+                state_d    = StResp;
+                rsp_code_d = NakBadLen;
+                rsp_arg_d  = 8'd0;
+                rsp_pay_d  = PayNone;
+              end else begin
+                state_d = (cmd_q == CmdStatus) ? StCrc : StAddr;
+              end
+            end
+            StAddr: begin
+              addr_d = {in_byte, addr_q[31:8]};
+              cnt_d  = cnt_q + 2'd1;
+              if (cnt_q == 2'd3) begin
+                state_d = (cmd_q == CmdWrite) ? StData : StCrc;
+                word_d  = '0;
+              end
+            end
+            StData: begin
+              wacc_d = {in_byte, wacc_q[23:8]};
+              cnt_d  = cnt_q + 2'd1;
+              if (cnt_q == 2'd3) begin
+                buf_we = 1'b1;
+                word_d = word_q + 9'd1;
+                if (word_q == {1'b0, len_q}) state_d = StCrc;
+              end
+            end
+            default: begin                                   // StCrc
+              cnt_d = cnt_q + 2'd1;
+              if (cnt_q == 2'd1) state_d = StExec;
+            end
+          endcase
+        end else if (tmo_q == TmoLimit) begin
+          state_d    = StResp;
+          rsp_code_d = NakFrameTimeout;
+          rsp_arg_d  = fbytes_q;
+          rsp_pay_d  = PayNone;
+        end
+      end
+
+      StExec: begin
+        word_d    = '0;
+        rsp_arg_d = len_q;
+        rsp_pay_d = PayNone;
+        if (crc_q != 16'h0000) begin
+          state_d    = StResp;
+          rsp_code_d = NakCrc;
+          rsp_arg_d  = 8'd0;
+        end else if (cmd_q == CmdStatus) begin
+          state_d    = StResp;
+          rsp_code_d = CmdStatus;
+          rsp_pay_d  = PayStatus;
+        end else if (!addr_ok) begin
+          state_d    = StResp;
+          rsp_code_d = NakBadAddr;
+          rsp_arg_d  = 8'd0;
+        end else begin
+          state_d = (cmd_q == CmdWrite) ? StWrIssue : StRdIssue;
+        end
+      end
+
+      StWrIssue: begin
+        awvalid_d = 1'b1;
+        wvalid_d  = 1'b1;
+        bpend_d   = 1'b1;
+        axaddr_d  = addr_q + {21'd0, word_q, 2'b00};
+        wdata_d   = buf_rdata_q;
+        state_d   = StWrWait;
+      end
+
+      StWrWait: begin
+        if (b_fire) begin
+          if (m_axil_bresp != 2'b00) begin
+            state_d    = StResp;
+            rsp_code_d = (m_axil_bresp == 2'b11) ? NakBusDecerr : NakBusSlverr;
+            rsp_arg_d  = word_q[7:0];
+            rsp_pay_d  = PayNone;
+          end else if (word_q == {1'b0, len_q}) begin
+            state_d    = StResp;
+            rsp_code_d = CmdWrite;
+            rsp_arg_d  = len_q;
+            rsp_pay_d  = PayNone;
+          end else begin
+            word_d  = word_q + 9'd1;
+            state_d = StWrIssue;
+          end
+        end else if (axi_tmo_q == AxiTmoLimit) begin
+          state_d    = StResp;
+          rsp_code_d = NakBusTimeout;
+          rsp_arg_d  = word_q[7:0];
+          rsp_pay_d  = PayNone;
+        end
+      end
+
+      StRdIssue: begin
+        arvalid_d = 1'b1;
+        rpend_d   = 1'b1;
+        axaddr_d  = addr_q + {21'd0, word_q, 2'b00};
+        state_d   = StRdWait;
+      end
+
+      StRdWait: begin
+        if (r_fire) begin
+          buf_we    = 1'b1;
+          buf_wdata = m_axil_rdata;
+          if (m_axil_rresp != 2'b00) begin
+            state_d    = StResp;
+            rsp_code_d = (m_axil_rresp == 2'b11) ? NakBusDecerr : NakBusSlverr;
+            rsp_arg_d  = word_q[7:0];
+            rsp_pay_d  = PayNone;
+          end else if (word_q == {1'b0, len_q}) begin
+            state_d    = StResp;
+            rsp_code_d = CmdRead;
+            rsp_arg_d  = len_q;
+            rsp_pay_d  = PayRead;
+          end else begin
+            word_d  = word_q + 9'd1;
+            state_d = StRdIssue;
+          end
+        end else if (axi_tmo_q == AxiTmoLimit) begin
+          state_d    = StResp;
+          rsp_code_d = NakBusTimeout;
+          rsp_arg_d  = word_q[7:0];
+          rsp_pay_d  = PayNone;
+        end
+      end
+
+      StResp: begin
+        if (out_free) begin
+          out_valid_d = 1'b1;
+          out_data_d  = out_byte;
+          rsp_idx_d   = rsp_idx_q + 11'd1;
+          if (!out_in_crc) crc_d = crc16_byte(crc_q, out_byte);
+          if (rsp_pay_q == PayRead && rsp_idx_q >= 11'd4 && pay_idx[1:0] == 2'b11) begin
+            word_d = word_q + 9'd1;
+          end
+          if (out_last) begin
+            state_d = StDrain;
+            if (rsp_code_q[7]) begin
+              naks_d     = naks_q + 32'd1;
+              last_nak_d = rsp_code_q;
+            end else begin
+              acks_d = acks_q + 32'd1;
+            end
+          end
+        end
+      end
+
+      StDrain: begin
+        // wait for AXI transfers abandoned by a BUS_TIMEOUT
+        if (!axi_busy) state_d = StSync;
+      end
+
+      default: state_d = StSync;
+    endcase
+
+    // every entry into StResp starts a fresh response
+    if (state_d == StResp && state_q != StResp) begin
+      rsp_idx_d = '0;
+      crc_d     = 16'hFFFF;
+      word_d    = '0;
+    end
+  end
+
+  assign buf_waddr = BufAw'(word_q);
+  assign buf_raddr = BufAw'(word_d);
+
+  // ---------------------------------------------------------------------------------
+  // Registers
+  // ---------------------------------------------------------------------------------
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      state_q     <= StSync;
+      seq_q       <= '0;
+      cmd_q       <= '0;
+      len_q       <= '0;
+      cnt_q       <= '0;
+      word_q      <= '0;
+      fbytes_q    <= '0;
+      tmo_q       <= '0;
+      axi_tmo_q   <= '0;
+      rsp_code_q  <= '0;
+      rsp_arg_q   <= '0;
+      rsp_pay_q   <= PayNone;
+      rsp_idx_q   <= '0;
+      out_valid_q <= 1'b0;
+      awvalid_q   <= 1'b0;
+      wvalid_q    <= 1'b0;
+      bpend_q     <= 1'b0;
+      arvalid_q   <= 1'b0;
+      rpend_q     <= 1'b0;
+      acks_q      <= '0;
+      naks_q      <= '0;
+      dropped_q   <= '0;
+      last_nak_q  <= '0;
+      garbage_q   <= 1'b0;
+      gcount_q    <= '0;
+    end else begin
+      state_q     <= state_d;
+      seq_q       <= seq_d;
+      cmd_q       <= cmd_d;
+      len_q       <= len_d;
+      cnt_q       <= cnt_d;
+      word_q      <= word_d;
+      fbytes_q    <= fbytes_d;
+      tmo_q       <= tmo_d;
+      axi_tmo_q   <= axi_tmo_d;
+      rsp_code_q  <= rsp_code_d;
+      rsp_arg_q   <= rsp_arg_d;
+      rsp_pay_q   <= rsp_pay_d;
+      rsp_idx_q   <= rsp_idx_d;
+      out_valid_q <= out_valid_d;
+      awvalid_q   <= awvalid_d;
+      wvalid_q    <= wvalid_d;
+      bpend_q     <= bpend_d;
+      arvalid_q   <= arvalid_d;
+      rpend_q     <= rpend_d;
+      acks_q      <= acks_d;
+      naks_q      <= naks_d;
+      dropped_q   <= dropped_d;
+      last_nak_q  <= last_nak_d;
+      garbage_q   <= garbage_d;
+      gcount_q    <= gcount_d;
+    end
+  end
+
+  // data path: no reset
+  always_ff @(posedge clk_i) begin
+    addr_q     <= addr_d;
+    wacc_q     <= wacc_d;
+    crc_q      <= crc_d;
+    out_data_q <= out_data_d;
+    axaddr_q   <= axaddr_d;
+    wdata_q    <= wdata_d;
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (buf_we) buf_mem[buf_waddr] <= buf_wdata;
+  end
+
+  always_ff @(posedge clk_i) begin
+    buf_rdata_q <= buf_mem[buf_raddr];
+  end
+
+  // ---------------------------------------------------------------------------------
+  // Outputs
+  // ---------------------------------------------------------------------------------
+  assign s_axis_tready  = receiving;
+  assign m_axis_tdata   = out_data_q;
+  assign m_axis_tvalid  = out_valid_q;
+
+  assign m_axil_awaddr  = axaddr_q[AddrWidth-1:0];
+  assign m_axil_awprot  = 3'b000;
+  assign m_axil_awvalid = awvalid_q;
+  assign m_axil_wdata   = wdata_q;
+  assign m_axil_wstrb   = 4'hF;
+  assign m_axil_wvalid  = wvalid_q;
+  assign m_axil_bready  = bpend_q;
+  assign m_axil_araddr  = axaddr_q[AddrWidth-1:0];
+  assign m_axil_arprot  = 3'b000;
+  assign m_axil_arvalid = arvalid_q;
+  assign m_axil_rready  = rpend_q;
+
+endmodule
