@@ -1,0 +1,251 @@
+// SemifreddoNets-HW: repeat controller of the repeatable tail (docs/arithmetic.md 3.3).
+//
+// The tail (blocks r0..N-1 of all cores) runs R times per frame.  This module sits
+// around it and sees every stream of the tail bundled into one (frozen and trainable
+// feature maps concatenated in tdata):
+//
+//   s_axis (front, pass 1) --+--> [mux] --> m_tail_axis --> tail --> s_tail_axis --> [demux] --+--> m_axis (last pass)
+//                            |      ^                                                     |
+//                            |      +------------- feedback buffer (one frame) <----------+  (passes 1..R-1)
+//
+// Mux: a frame of pass 1 comes from the front; passes 2..R come from the feedback
+// buffer.  The mux switches source only at frame boundaries (after Width*Height pixels),
+// so the tail sees whole frames back to back and its window generators overlap frame
+// boundaries as usual.  While passes 2..R run, the front is held (s_axis_tready low):
+// the throughput of the network falls to 1/R; with R = 1 the mux never leaves the front
+// and the tail streams at full rate.
+//
+// R of a frame is repeats0_i or repeats1_i, chosen by the frame's bank tag (s_axis_tbank
+// on its first pixel), clamped to [1, MaxRepeats].  The mux passes R to the demux through
+// a small FIFO, one entry per frame, so both sides agree whatever the tail's latency.
+//
+// Demux: counts the tail's output frames; a frame of pass p < R goes to the feedback
+// buffer, the frame of pass R to m_axis.  The feedback buffer holds a whole frame
+// (BufDepth >= Width*Height), so the tail can finish pass p while pass p+1 starts: the
+// first row of pass p+1 is the first row of pass p's output, long since buffered.
+//
+// Sideband: tuser/tlast are regenerated from the module's own counters on every output;
+// tbank is carried with every pixel.  Reset: rst_ni asynchronous, active low.
+module sf_repeat #(
+  parameter int unsigned Width      = 8,
+  parameter int unsigned Height     = 8,
+  parameter int unsigned DataWidth  = 8,
+  parameter int unsigned MaxRepeats = 4,
+  parameter int unsigned BufDepth   = 64,   // power of 2, >= Width*Height
+  localparam int unsigned RepW      = $clog2(MaxRepeats + 1),
+  localparam int unsigned PixW      = $clog2(Width * Height + 1),
+  localparam int unsigned ColW      = $clog2(Width + 1)
+) (
+  input  logic                 clk_i,
+  input  logic                 rst_ni,
+
+  input  logic [RepW-1:0]      repeats0_i,
+  input  logic [RepW-1:0]      repeats1_i,
+
+  // front: pass-1 frames
+  input  logic                 s_axis_tvalid,
+  output logic                 s_axis_tready,
+  input  logic [DataWidth-1:0] s_axis_tdata,
+  input  logic                 s_axis_tuser,
+  input  logic                 s_axis_tlast,
+  input  logic                 s_axis_tbank,
+
+  // into the tail
+  output logic                 m_tail_axis_tvalid,
+  input  logic                 m_tail_axis_tready,
+  output logic [DataWidth-1:0] m_tail_axis_tdata,
+  output logic                 m_tail_axis_tuser,
+  output logic                 m_tail_axis_tlast,
+  output logic                 m_tail_axis_tbank,
+
+  // out of the tail
+  input  logic                 s_tail_axis_tvalid,
+  output logic                 s_tail_axis_tready,
+  input  logic [DataWidth-1:0] s_tail_axis_tdata,
+  input  logic                 s_tail_axis_tuser,
+  input  logic                 s_tail_axis_tlast,
+  input  logic                 s_tail_axis_tbank,
+
+  // last pass
+  output logic                 m_axis_tvalid,
+  input  logic                 m_axis_tready,
+  output logic [DataWidth-1:0] m_axis_tdata,
+  output logic                 m_axis_tuser,
+  output logic                 m_axis_tlast,
+  output logic                 m_axis_tbank,
+
+  output logic                 frame_err_o
+);
+
+  localparam int unsigned Pixels = Width * Height;
+
+  if (BufDepth < Pixels) begin : gen_check_depth
+    $fatal(1, "sf_repeat: BufDepth (%0d) must hold a frame (%0d pixels)", BufDepth, Pixels);
+  end
+  if (MaxRepeats < 1) begin : gen_check_repeats
+    $fatal(1, "sf_repeat: MaxRepeats must be at least 1");
+  end
+
+  function automatic logic [RepW-1:0] clamp_repeats(logic [RepW-1:0] r);
+    if (r == '0) return RepW'(1);
+    if (r > RepW'(MaxRepeats)) return RepW'(MaxRepeats);
+    return r;
+  endfunction
+
+  // ------------------------------------------------------------------ feedback buffer
+  logic                 fb_in_valid, fb_in_ready;
+  logic                 fb_out_valid, fb_out_ready;
+  logic [DataWidth:0]   fb_out_data;  // {tbank, tdata}
+
+  // ------------------------------------------------------------------ mux
+  logic                 mux_from_buf_q;          // source of the current tail frame
+  logic [PixW-1:0]      mux_pix_q;               // pixels of the current tail frame so far
+  logic [ColW-1:0]      mux_col_q;               // column of the next pixel
+  logic [RepW-1:0]      mux_pass_q, mux_reps_q;  // pass (1-based) and R of the current frame
+  logic                 mux_valid, mux_fire, mux_first, mux_last_pix;
+  logic                 mux_bank;
+  logic [DataWidth-1:0] mux_data;
+  logic [RepW-1:0]      front_reps;
+  logic                 reps_push, reps_ready;
+
+  assign mux_valid    = mux_from_buf_q ? fb_out_valid : s_axis_tvalid;
+  assign mux_data     = mux_from_buf_q ? fb_out_data[DataWidth-1:0] : s_axis_tdata;
+  assign mux_bank     = mux_from_buf_q ? fb_out_data[DataWidth] : s_axis_tbank;
+  assign mux_first    = (mux_pix_q == '0);
+  assign mux_last_pix = (mux_pix_q == PixW'(Pixels - 1));
+  assign front_reps   = clamp_repeats(s_axis_tbank ? repeats1_i : repeats0_i);
+  // The first pixel of a pass-1 frame also needs room for R in the FIFO to the demux.
+  assign reps_push    = !mux_from_buf_q && mux_first;
+  assign mux_fire     = mux_valid && m_tail_axis_tready && (!reps_push || reps_ready);
+
+  assign m_tail_axis_tvalid = mux_valid && (!reps_push || reps_ready);
+  assign m_tail_axis_tdata  = mux_data;
+  assign m_tail_axis_tbank  = mux_bank;
+  assign m_tail_axis_tuser  = mux_first;
+  assign m_tail_axis_tlast  = (mux_col_q == ColW'(Width - 1));
+  assign s_axis_tready      = !mux_from_buf_q && m_tail_axis_tready && (!reps_push || reps_ready);
+  assign fb_out_ready       = mux_from_buf_q && m_tail_axis_tready;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      mux_from_buf_q <= 1'b0;
+      mux_pix_q      <= '0;
+      mux_col_q      <= '0;
+      mux_pass_q     <= RepW'(1);
+      mux_reps_q     <= RepW'(1);
+    end else if (mux_fire) begin
+      mux_col_q <= m_tail_axis_tlast ? '0 : mux_col_q + ColW'(1);
+      if (reps_push) mux_reps_q <= front_reps;
+      if (mux_last_pix) begin
+        mux_pix_q <= '0;
+        if ((reps_push ? front_reps : mux_reps_q) > mux_pass_q) begin
+          mux_pass_q     <= mux_pass_q + RepW'(1);
+          mux_from_buf_q <= 1'b1;
+        end else begin
+          mux_pass_q     <= RepW'(1);
+          mux_from_buf_q <= 1'b0;
+        end
+      end else begin
+        mux_pix_q <= mux_pix_q + PixW'(1);
+      end
+    end
+  end
+
+  // R of every frame, from the mux to the demux.
+  logic [RepW-1:0] reps_head;
+  logic [$clog2(4+1)-1:0]        reps_count;
+  logic [$clog2(BufDepth+1)-1:0] fb_count;
+  logic            reps_valid, reps_pop;
+
+  sf_fifo #(
+    .Width(RepW),
+    .Depth(4)
+  ) u_reps (
+    .clk_i,
+    .rst_ni,
+    .s_axis_tvalid(reps_push && mux_valid && m_tail_axis_tready),
+    .s_axis_tready(reps_ready),
+    .s_axis_tdata (front_reps),
+    .m_axis_tvalid(reps_valid),
+    .m_axis_tready(reps_pop),
+    .m_axis_tdata (reps_head),
+    .count_o      (reps_count)
+  );
+
+  // ------------------------------------------------------------------ demux
+  logic [PixW-1:0]      dmx_pix_q;
+  logic [ColW-1:0]      dmx_col_q;
+  logic [RepW-1:0]      dmx_pass_q, dmx_reps_q;
+  logic                 dmx_first, dmx_last_pix, dmx_to_out, dmx_fire, dmx_can_start;
+  logic [RepW-1:0]      dmx_reps;
+
+  assign dmx_first     = (dmx_pix_q == '0);
+  assign dmx_last_pix  = (dmx_pix_q == PixW'(Pixels - 1));
+  // At the first pixel of pass 1, R comes from the FIFO (it must be there).
+  assign dmx_can_start = !(dmx_first && dmx_pass_q == RepW'(1)) || reps_valid;
+  assign dmx_reps      = (dmx_first && dmx_pass_q == RepW'(1)) ? reps_head : dmx_reps_q;
+  assign dmx_to_out    = (dmx_pass_q >= dmx_reps);
+  assign reps_pop      = dmx_fire && dmx_first && dmx_pass_q == RepW'(1);
+
+  assign m_axis_tvalid      = s_tail_axis_tvalid && dmx_can_start && dmx_to_out;
+  assign fb_in_valid        = s_tail_axis_tvalid && dmx_can_start && !dmx_to_out;
+  assign s_tail_axis_tready = dmx_can_start && (dmx_to_out ? m_axis_tready : fb_in_ready);
+  assign dmx_fire           = s_tail_axis_tvalid && s_tail_axis_tready;
+  assign m_axis_tdata       = s_tail_axis_tdata;
+  assign m_axis_tbank       = s_tail_axis_tbank;
+  assign m_axis_tuser       = dmx_first;
+  assign m_axis_tlast       = (dmx_col_q == ColW'(Width - 1));
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      dmx_pix_q  <= '0;
+      dmx_col_q  <= '0;
+      dmx_pass_q <= RepW'(1);
+      dmx_reps_q <= RepW'(1);
+    end else if (dmx_fire) begin
+      dmx_col_q <= m_axis_tlast ? '0 : dmx_col_q + ColW'(1);
+      if (dmx_first && dmx_pass_q == RepW'(1)) dmx_reps_q <= reps_head;
+      if (dmx_last_pix) begin
+        dmx_pix_q  <= '0;
+        dmx_pass_q <= dmx_to_out ? RepW'(1) : dmx_pass_q + RepW'(1);
+      end else begin
+        dmx_pix_q <= dmx_pix_q + PixW'(1);
+      end
+    end
+  end
+
+  sf_fifo #(
+    .Width(DataWidth + 1),
+    .Depth(BufDepth)
+  ) u_feedback (
+    .clk_i,
+    .rst_ni,
+    .s_axis_tvalid(fb_in_valid),
+    .s_axis_tready(fb_in_ready),
+    .s_axis_tdata ({s_tail_axis_tbank, s_tail_axis_tdata}),
+    .m_axis_tvalid(fb_out_valid),
+    .m_axis_tready(fb_out_ready),
+    .m_axis_tdata (fb_out_data),
+    .count_o      (fb_count)
+  );
+
+  // FIFO fill levels are not needed here.
+  logic unused_counts;
+  assign unused_counts = ^{reps_count, fb_count};
+
+  // ------------------------------------------------------------------ marker checks
+  logic err_q;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      err_q <= 1'b0;
+    end else begin
+      if (mux_fire && !mux_from_buf_q &&
+          (s_axis_tuser != mux_first || s_axis_tlast != m_tail_axis_tlast)) err_q <= 1'b1;
+      if (dmx_fire && (s_tail_axis_tuser != dmx_first || s_tail_axis_tlast != m_axis_tlast)) begin
+        err_q <= 1'b1;
+      end
+    end
+  end
+  assign frame_err_o = err_q;
+
+endmodule
