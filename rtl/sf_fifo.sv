@@ -1,0 +1,147 @@
+// SemifreddoNets-HW: synchronous stream FIFO.
+//
+// Storage is a simple dual-port RAM (one write port, one registered read port with
+// read enable, no reset) so that Yosys infers ECP5 EBR (DP16KD) for deep/wide FIFOs and
+// distributed RAM for small ones.  The output is first-word-fall-through with
+// read-ahead: the head item is pre-fetched through the RAM read register (stage R)
+// into a fabric output register (stage O), so m_axis_tdata comes straight from a
+// fabric flop (ECP5 EBR clock-to-out is too slow to feed downstream logic directly).
+//
+// Capacity / count:
+//   * The FIFO holds at most Depth items IN TOTAL (RAM plus stages R and O).
+//   * count_o is the exact number of items held (accepted on s_axis and not yet
+//     popped on m_axis), 0..Depth, registered: it counts a transfer from the cycle
+//     after it.
+//   * s_axis_tready = (count < Depth), a registered flag: it does NOT depend on
+//     m_axis_tready, so a push into a full FIFO is refused even if a pop happens in
+//     the same cycle.  A credit-based producer with Depth credits never sees it low.
+//
+// Latency / throughput:
+//   * An item transferred on s_axis in clock cycle c is presented on m_axis
+//     (m_axis_tvalid = 1) from cycle c+3 when the FIFO was empty: 3 cycles of
+//     fall-through latency (RAM write, RAM read register, output register).
+//   * Push and pop in the same cycle are allowed.  With both sides always ready the FIFO
+//     sustains one item per clock indefinitely when Depth >= 4.  (An item occupies the
+//     FIFO for at least 3 clocks and s_axis_tready does not look at the pop, so
+//     Depth = 2 sustains only one item per 2 clocks.)
+//   * m_axis_tvalid and m_axis_tdata are registered; m_axis_tready only reaches the RAM
+//     read enable, the stage enables and the counters (one LUT level).
+//
+// Reset: rst_ni is active-low ASYNCHRONOUS (asserted asynchronously, to be released
+// synchronously by the reset generator).  Only control state is reset; the RAM and the
+// data registers are not (m_axis_tdata is undefined until the first item arrives).
+module sf_fifo #(
+  parameter int unsigned Width = 8,   // item width in bits
+  parameter int unsigned Depth = 16   // capacity in items, power of 2, >= 2
+) (
+  input  logic                       clk_i,
+  input  logic                       rst_ni,
+
+  input  logic                       s_axis_tvalid,
+  output logic                       s_axis_tready,
+  input  logic [Width-1:0]           s_axis_tdata,
+
+  output logic                       m_axis_tvalid,
+  input  logic                       m_axis_tready,
+  output logic [Width-1:0]           m_axis_tdata,
+
+  output logic [$clog2(Depth+1)-1:0] count_o
+);
+
+  localparam int unsigned AddrWidth  = $clog2(Depth);
+  localparam int unsigned CountWidth = $clog2(Depth + 1);
+  localparam logic [CountWidth-1:0] CountMax = CountWidth'(Depth);
+
+  if (Depth < 2 || (Depth & (Depth - 1)) != 0) begin : gen_bad_depth
+    $fatal(1, "sf_fifo: Depth must be a power of 2 >= 2, got %0d", Depth);
+  end
+  if (Width < 1) begin : gen_bad_width
+    $fatal(1, "sf_fifo: Width must be >= 1");
+  end
+
+  // ---------------------------------------------------------------------------------
+  // Storage: RAM with one write port and one registered, enabled read port, then the
+  // fabric output register.  Pointers carry one extra wrap bit so that "RAM full" and
+  // "RAM empty" differ.
+  // ---------------------------------------------------------------------------------
+  // no_rw_check: the RAM's read-during-write result is never used (see rd_en), so
+  // Yosys needs no soft collision logic on the RAM read path.
+  (* no_rw_check *)
+  logic [Width-1:0]      mem_q [Depth];
+  logic [AddrWidth:0]    wr_ptr_d, wr_ptr_q;
+  logic [AddrWidth:0]    rd_ptr_d, rd_ptr_q;
+  logic [CountWidth-1:0] count_d, count_q;
+  logic                  full_d, full_q;
+  logic                  ram_valid_d, ram_valid_q;  // stage R holds an item
+  logic [Width-1:0]      ram_data_q;                // stage R: RAM read register
+  logic                  out_valid_d, out_valid_q;  // stage O holds an item
+  logic [Width-1:0]      out_data_q;                // stage O: fabric output register
+
+  logic push, pop, mem_empty, rd_en, r_move;
+
+  assign push      = s_axis_tvalid & ~full_q;
+  assign pop       = out_valid_q & m_axis_tready;
+  assign mem_empty = (wr_ptr_q == rd_ptr_q);
+  // Stage R moves into stage O whenever O is (being) emptied; the RAM is read whenever
+  // R is (being) emptied.  No read-during-write hazard: a read needs the RAM
+  // non-empty and a write needs count < Depth (so the RAM is not full), hence in a
+  // cycle with both, the read and the write address differ.
+  assign r_move    = ram_valid_q & (~out_valid_q | m_axis_tready);
+  assign rd_en     = ~mem_empty & (~ram_valid_q | r_move);
+
+  assign wr_ptr_d    = push  ? wr_ptr_q + 1'b1 : wr_ptr_q;
+  assign rd_ptr_d    = rd_en ? rd_ptr_q + 1'b1 : rd_ptr_q;
+  assign ram_valid_d = rd_en | (ram_valid_q & ~r_move);
+  assign out_valid_d = r_move | (out_valid_q & ~m_axis_tready);
+
+  always_comb begin
+    unique case ({push, pop})
+      2'b10:   count_d = count_q + 1'b1;
+      2'b01:   count_d = count_q - 1'b1;
+      default: count_d = count_q;
+    endcase
+  end
+  assign full_d = (count_d == CountMax);
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      wr_ptr_q    <= '0;
+      rd_ptr_q    <= '0;
+      count_q     <= '0;
+      full_q      <= 1'b0;
+      ram_valid_q <= 1'b0;
+      out_valid_q <= 1'b0;
+    end else begin
+      wr_ptr_q    <= wr_ptr_d;
+      rd_ptr_q    <= rd_ptr_d;
+      count_q     <= count_d;
+      full_q      <= full_d;
+      ram_valid_q <= ram_valid_d;
+      out_valid_q <= out_valid_d;
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (push) begin
+      mem_q[wr_ptr_q[AddrWidth-1:0]] <= s_axis_tdata;
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (rd_en) begin
+      ram_data_q <= mem_q[rd_ptr_q[AddrWidth-1:0]];
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (r_move) begin
+      out_data_q <= ram_data_q;
+    end
+  end
+
+  assign s_axis_tready = ~full_q;
+  assign m_axis_tvalid = out_valid_q;
+  assign m_axis_tdata  = out_data_q;
+  assign count_o       = count_q;
+
+endmodule
