@@ -50,8 +50,30 @@ def bench_golden(net: Network, repeats: int = 5) -> dict[str, Any]:
     return out
 
 
+def bench_frozen_layers(net: Network) -> dict[str, Any]:
+    """Shift-add cost of frozen layers: the 3x3 reference layers (16 and 32 channels,
+    8-bit Gaussian weights) and the network's own frozen blocks, each next to the
+    per-weight CSD tree; synth_ecp5 cell counts for the 16-channel layer."""
+    from .shiftadd.measure import measure_layer, reference_layer, synth_comparison
+    from .shiftadd.report import layer_report
+
+    out: dict[str, Any] = {}
+    levels = net.adder_levels_per_stage
+    for channels in (16, 32):
+        report, mod = measure_layer(channels, levels)
+        if channels == 16:
+            report["synth_ecp5_nodsp"] = synth_comparison(mod, reference_layer(channels), report["adder_bits"])
+        out[report["layer"]] = report
+    for n, (spec, cw) in enumerate(zip(net.frozen, weights.load_frozen(net))):
+        wmat = golden.weight_matrix(cw.weight) * np.asarray(spec.requant.mult)[:, None]
+        out[f"{net.name}_frozen_b{n}"] = layer_report(wmat, spec.in_bits, spec.in_signed, strategy=spec.strategy,
+                                                      max_levels_per_stage=levels, name=spec.name)
+    return out
+
+
 SECTIONS: dict[str, Callable[[Network], dict[str, Any]]] = {
     "golden": bench_golden,
+    "frozen_layers": bench_frozen_layers,
 }
 
 
@@ -75,6 +97,10 @@ def to_markdown(report: dict[str, Any]) -> str:
             continue
         lines += [f"## {section}", "", "| figure | value |", "| --- | --- |"]
         for k, v in figures.items():
-            lines.append(f"| {k} | {v:.4g} |" if isinstance(v, float) else f"| {k} | {v} |")
+            if isinstance(v, float):
+                v = f"{v:.4g}"
+            elif isinstance(v, (dict, list)):
+                v = "`" + json.dumps(v, separators=(", ", ": ")) + "`"
+            lines.append(f"| {k} | {v} |")
         lines.append("")
     return "\n".join(lines)
