@@ -277,6 +277,7 @@ module ${m.top_module} (
     .clk_i,
     .rst_ni,
     .active_bank_i   (active_bank_q),
+    .rd_bank_i       (active_bank_q),  // UseRdBank = 0: the datapath reads the active bank
     .host_req_i      (hwif_out.${r.name}.req),
     .host_req_is_wr_i(hwif_out.${r.name}.req_is_wr),
     .host_addr_i     (hwif_out.${r.name}.addr),
