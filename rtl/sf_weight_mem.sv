@@ -29,12 +29,14 @@
 //       Lanes > 1:  the entry and lane (index / Lanes, index % Lanes) come from a
 //                   sequential restoring divider, one quotient bit per cycle (a
 //                   combinational divide by a non-power-of-two constant would not meet
-//                   timing), and the read goes through a registered Lanes:1 mux:
-//                   wr_ack HostWrLatency = EntryWidth + 2, rd_ack HostRdLatency =
-//                   EntryWidth + 3 cycles after the request.  One request at a time: a
+//                   timing), then a lane decode cycle, the RAM access, and for reads a
+//                   two-stage registered Lanes:1 mux: wr_ack EntryWidth + 3, rd_ack
+//                   EntryWidth + 5 cycles after the request (the write lands in the RAM
+//                   at the end of cycle EntryWidth + 2).  One request at a time: a
 //                   request before the previous one is acknowledged is ignored
 //                   (peakrdl-regblock keeps at most one external transaction
-//                   outstanding, so this never happens behind the regblock).
+//                   outstanding, so this never happens behind the regblock).  The host
+//                   link is a UART: the latency costs nothing.
 //   * host_addr_i must lie inside the region (the regblock decodes only [0, 4*Depth)).
 //
 // Datapath side: a registered read port.
@@ -113,9 +115,9 @@ module sf_weight_mem #(
   // ---------------------------------------------------------------------------------
   // Host access of this cycle (one lane written, or every lane read, at one word).
   // ---------------------------------------------------------------------------------
-  logic                         acc_wr, acc_rd;
+  logic [Lanes-1:0]             acc_wr_lane;  // write of lane l
+  logic                         acc_rd;       // read of every lane
   logic [PhysWidth-1:0]         acc_phys;
-  logic [LaneWidth-1:0]         acc_lane;
   logic [ValueWidth-1:0]        acc_data, acc_mask;
   logic [Lanes*ValueWidth-1:0]  host_lanes;  // per-lane host read registers
 
@@ -131,13 +133,11 @@ module sf_weight_mem #(
 
     // Host port: write (this lane only) or read (every lane) at the shadow word.
     always_ff @(posedge clk_i) begin
-      if (acc_wr) begin
-        if (acc_lane == LaneWidth'(l)) begin
-          // Byte-lane enables (WSTRB granularity): one enable per 8 stored bits, so the
-          // RAM maps onto byte-enabled block RAM.
-          for (int b = 0; b < ValueWidth; b++) begin
-            if (acc_mask[b]) mem_q[acc_phys][b] <= acc_data[b];
-          end
+      if (acc_wr_lane[l]) begin
+        // Byte-lane enables (WSTRB granularity): one enable per 8 stored bits, so the
+        // RAM maps onto byte-enabled block RAM.
+        for (int b = 0; b < ValueWidth; b++) begin
+          if (acc_mask[b]) mem_q[acc_phys][b] <= acc_data[b];
         end
       end else if (acc_rd) begin
         host_q <= mem_q[acc_phys];
@@ -159,11 +159,10 @@ module sf_weight_mem #(
     // -------------------------------------------------------------------------------
     // One lane: the access happens in the request cycle, ack one cycle later.
     // -------------------------------------------------------------------------------
-    assign acc_wr     = host_req_i & host_req_is_wr_i;
-    assign acc_rd     = host_req_i & ~host_req_is_wr_i;
-    assign acc_phys   = {~active_bank_i, host_idx};
-    assign acc_lane   = '0;
-    assign acc_data   = host_wr_data_i[ValueWidth-1:0];
+    assign acc_wr_lane = host_req_i & host_req_is_wr_i;
+    assign acc_rd      = host_req_i & ~host_req_is_wr_i;
+    assign acc_phys    = {~active_bank_i, host_idx};
+    assign acc_data    = host_wr_data_i[ValueWidth-1:0];
     assign acc_mask   = host_mask;
     assign host_value = host_lanes;
 
@@ -173,48 +172,66 @@ module sf_weight_mem #(
         host_wr_ack_o <= 1'b0;
       end else begin
         host_rd_ack_o <= acc_rd;
-        host_wr_ack_o <= acc_wr;
+        host_wr_ack_o <= acc_wr_lane[0];
       end
     end
 
   end else begin : gen_host_seq
     // -------------------------------------------------------------------------------
     // Several lanes: capture the request, divide the index by Lanes (restoring
-    // division, quotient bit EntryWidth-1 first), access, then mux the read.
+    // division, quotient bit EntryWidth-1 first), decode the lane (registered one-hot
+    // write enables), access, then mux the read in two registered stages (16:1 within a
+    // group of lanes, then across groups).  Every step is one clock: no long paths
+    // from the lane number into Lanes RAMs or through a Lanes:1 mux.
     // -------------------------------------------------------------------------------
     localparam int unsigned DivWidth  = ((IndexWidth > $clog2(Lanes + 1) + EntryWidth)
                                          ? IndexWidth : $clog2(Lanes + 1) + EntryWidth);
     localparam int unsigned StepWidth = $clog2(EntryWidth + 1);
     localparam logic [DivWidth-1:0] DivStart = DivWidth'(Lanes) << (EntryWidth - 1);
+    localparam int unsigned LoBits    = (LaneWidth > 4) ? 4 : LaneWidth;
+    localparam int unsigned GroupSize = 2 ** LoBits;
+    localparam int unsigned Groups    = (Lanes + GroupSize - 1) / GroupSize;
+    localparam int unsigned HiBits    = (Groups > 1) ? $clog2(Groups) : 1;
 
-    logic                  busy_q;      // request captured, access not yet done
+    logic                  div_q;       // dividing: steps_q quotient bits to go
+    logic                  dec_q;       // decoding the lane
+    logic                  acc_q;       // accessing the RAMs
+    logic                  mux_a_q;     // read: lane registers -> group registers
+    logic                  mux_b_q;     // read: group registers -> value register
     logic                  is_wr_q;
     logic                  bank_q;      // shadow bank at the request
-    logic [StepWidth-1:0]  steps_q;     // quotient bits still to compute
-    logic [DivWidth-1:0]   rem_q;       // remainder (the lane once steps_q == 0)
+    logic [StepWidth-1:0]  steps_q;
+    logic [DivWidth-1:0]   rem_q;       // remainder (the lane once the division is done)
     logic [DivWidth-1:0]   dsr_q;       // Lanes << (bit being computed)
     logic [EntryWidth-1:0] quo_q;       // quotient: the entry
     logic [ValueWidth-1:0] data_q, mask_q;
-    logic                  rd_mux_q;    // lane registers hold the read: mux next
+    logic [Lanes-1:0]      lane_hit_q;  // one-hot lane
+    logic [LoBits-1:0]     lane_lo_q;
+    logic [HiBits-1:0]     lane_hi_q;
+    logic [Groups*ValueWidth-1:0] grp_q;
     logic [ValueWidth-1:0] value_q;
-    logic                  start, step, access, ge;
+    logic                  start, ge;
 
-    assign start  = host_req_i & ~busy_q & ~rd_mux_q;
-    assign step   = busy_q & (steps_q != '0);
-    assign access = busy_q & (steps_q == '0);
-    assign ge     = (rem_q >= dsr_q);
+    assign start = host_req_i & ~(div_q | dec_q | acc_q | mux_a_q | mux_b_q);
+    assign ge    = (rem_q >= dsr_q);
 
     always_ff @(posedge clk_i or negedge rst_ni) begin
       if (!rst_ni) begin
-        busy_q        <= 1'b0;
-        rd_mux_q      <= 1'b0;
+        div_q         <= 1'b0;
+        dec_q         <= 1'b0;
+        acc_q         <= 1'b0;
+        mux_a_q       <= 1'b0;
+        mux_b_q       <= 1'b0;
         host_rd_ack_o <= 1'b0;
         host_wr_ack_o <= 1'b0;
       end else begin
-        busy_q        <= start | (busy_q & ~access);
-        rd_mux_q      <= access & ~is_wr_q;
-        host_rd_ack_o <= rd_mux_q;
-        host_wr_ack_o <= access & is_wr_q;
+        div_q         <= start | (div_q & (steps_q != StepWidth'(1)));
+        dec_q         <= div_q & (steps_q == StepWidth'(1));
+        acc_q         <= dec_q;
+        mux_a_q       <= acc_q & ~is_wr_q;
+        mux_b_q       <= mux_a_q;
+        host_rd_ack_o <= mux_b_q;
+        host_wr_ack_o <= acc_q & is_wr_q;
       end
     end
 
@@ -228,7 +245,7 @@ module sf_weight_mem #(
         quo_q   <= '0;
         data_q  <= host_wr_data_i[ValueWidth-1:0];
         mask_q  <= host_mask;
-      end else if (step) begin
+      end else if (div_q) begin
         steps_q <= steps_q - 1'b1;
         rem_q   <= ge ? rem_q - dsr_q : rem_q;
         dsr_q   <= dsr_q >> 1;
@@ -237,20 +254,35 @@ module sf_weight_mem #(
     end
 
     always_ff @(posedge clk_i) begin
-      if (rd_mux_q) value_q <= host_lanes[rem_q[LaneWidth-1:0]*ValueWidth +: ValueWidth];
+      if (dec_q) begin
+        for (int l = 0; l < Lanes; l++) lane_hit_q[l] <= (rem_q == DivWidth'(l));
+        lane_lo_q <= rem_q[LoBits-1:0];
+        lane_hi_q <= HiBits'(rem_q >> LoBits);
+      end
     end
 
-    assign acc_wr     = access & is_wr_q;
-    assign acc_rd     = access & ~is_wr_q;
-    assign acc_phys   = {bank_q, quo_q};
-    assign acc_lane   = rem_q[LaneWidth-1:0];
-    assign acc_data   = data_q;
-    assign acc_mask   = mask_q;
-    assign host_value = value_q;
+    // Read mux, stage A: lane lane_lo of each group of GroupSize lanes.
+    for (genvar k = 0; k < Groups; k++) begin : gen_group
+      localparam int unsigned N = (Lanes - k * GroupSize < GroupSize)
+                                  ? Lanes - k * GroupSize : GroupSize;
+      logic [GroupSize*ValueWidth-1:0] lanes;
+      assign lanes = (GroupSize * ValueWidth)'(host_lanes[k*GroupSize*ValueWidth +: N*ValueWidth]);
+      always_ff @(posedge clk_i) begin
+        if (mux_a_q) grp_q[k*ValueWidth +: ValueWidth] <= lanes[lane_lo_q*ValueWidth +: ValueWidth];
+      end
+    end
 
-    // rem_q < Lanes after the division: its upper bits are zero by construction.
-    logic unused_rem;
-    assign unused_rem = ^rem_q;
+    // Stage B: the group.
+    always_ff @(posedge clk_i) begin
+      if (mux_b_q) value_q <= grp_q[lane_hi_q*ValueWidth +: ValueWidth];
+    end
+
+    assign acc_wr_lane = {Lanes{acc_q & is_wr_q}} & lane_hit_q;
+    assign acc_rd      = acc_q & ~is_wr_q;
+    assign acc_phys    = {bank_q, quo_q};
+    assign acc_data    = data_q;
+    assign acc_mask    = mask_q;
+    assign host_value  = value_q;
   end
 
   if (ValueWidth < 32) begin : gen_sext

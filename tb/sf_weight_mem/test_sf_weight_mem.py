@@ -86,10 +86,11 @@ class TB:
         self.entry_width = max(1, (self.entries - 1).bit_length())
         self.width = len(dut.rd_data_o) // self.lanes
         self.haw = len(dut.host_addr_i)
-        # Documented host latency (request cycle to RAM access edge; ack one cycle after
-        # the access for writes, two for reads, or one for both with Lanes = 1).
-        self.access_delay = 0 if self.lanes == 1 else self.entry_width + 1
-        self.read_extra = 0 if self.lanes == 1 else 1
+        # Documented host latency: the RAM access is at the end of the request cycle
+        # (Lanes = 1) or EntryWidth + 2 cycles later; wr_ack shows one cycle after the
+        # access, rd_ack one (Lanes = 1) or three cycles after it.
+        self.access_delay = 0 if self.lanes == 1 else self.entry_width + 2
+        self.read_extra = 0 if self.lanes == 1 else 2
         self.rng, _, seed = make_rngs()
         self.log.info("%s: Depth=%d ValueWidth=%d HostAddrWidth=%d Lanes=%d UseRdBank=%d, "
                       "regression seed %s (re-run with SF_SEED=%s)", name, self.depth, self.width,
