@@ -7,8 +7,6 @@ source has random gaps and the sink random stalls; R = 1 must cost no throughput
 
 from __future__ import annotations
 
-import numpy as np
-import pytest
 
 import cocotb
 from cocotb.triggers import FallingEdge
