@@ -88,7 +88,7 @@ module sf_repeat #(
 
   function automatic logic [RepW-1:0] clamp_repeats(logic [RepW-1:0] r);
     if (r == '0) return RepW'(1);
-    if (r > RepW'(MaxRepeats)) return RepW'(MaxRepeats);
+    if (32'(r) > MaxRepeats) return RepW'(MaxRepeats);  // 32-bit: no constant compare when MaxRepeats = 2^RepW - 1
     return r;
   endfunction
 

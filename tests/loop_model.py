@@ -69,7 +69,7 @@ def run(net, frozen, cfg, image):
             order += list(range(net.repeat.first_block, nblk))
     names = [c.name for c in net.cores]
     f_out, t_out = None, {}
-    for step, n in enumerate(order):
+    for n in order:
         if n == 0:
             f_in, t_in = img, {k: img for k in names}
         else:
@@ -78,8 +78,7 @@ def run(net, frozen, cfg, image):
             for core in net.cores:
                 t_in[core.name] = blend_pixelwise(f_out, t_out[core.name], core.blend_maps[n],
                                                   cfg.alpha[core.name][n], net.alpha_bits)
-            prev = order[step - 1]
-            if cfg.shuffle and net.shuffle and prev in net.shuffle.after_blocks:
+            if cfg.shuffle and net.shuffle and n - 1 in net.shuffle.after_blocks:
                 a, b = names
                 s = net.shuffle.channels
                 for y in range(len(t_in[a])):

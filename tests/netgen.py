@@ -69,7 +69,7 @@ def descriptions(draw, max_size=7, max_blocks=3, max_channels=4):
         "trainable": {"alpha_bits": draw(st.integers(1, 10)), "cores": cores},
         "heads": {},
     }
-    boundaries = list(range(nblk - 1)) + ([nblk - 1] if use_repeat else [])
+    boundaries = list(range(nblk - 1))
     if boundaries and draw(st.booleans()):
         after = draw(st.lists(st.sampled_from(boundaries), min_size=1, unique=True))
         smax = min(min(tch["a"][n], tch["b"][n]) for n in after)

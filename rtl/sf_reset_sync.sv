@@ -1,0 +1,39 @@
+// SemifreddoNets-HW: reset synchroniser (asynchronous assertion, synchronous release).
+//
+//   rst_ni (async, active low) --+--> CLR of Stages flops, shifting in 1'b1
+//                                        '--> rst_no
+//
+// * Assertion: rst_ni low clears every stage at once, without a clock, so rst_no goes
+//   low (combinationally through the flops' asynchronous clear) even while the clock is
+//   stopped, e.g. while the PLL has not locked yet.
+// * Release: after rst_ni rises, rst_no rises at the Stages-th rising clk_i edge (the
+//   release is a clock-synchronous event, so every flop of the domain leaves reset in the
+//   same cycle).  Stages >= 2 gives the first flop a full cycle to resolve metastability
+//   when the release is close to a clock edge.
+// * A rst_ni pulse of any length, even shorter than a clock period, produces a reset of
+//   at least Stages - 1 full clock cycles.
+module sf_reset_sync #(
+  parameter int unsigned Stages = 2   // >= 2
+) (
+  input  logic clk_i,
+  input  logic rst_ni,   // asynchronous, active low (button, PLL lock, ...)
+  output logic rst_no    // asserted asynchronously, released synchronously to clk_i
+);
+
+  if (Stages < 2) begin : gen_bad_stages
+    $fatal(1, "sf_reset_sync: Stages must be >= 2, got %0d", Stages);
+  end
+
+  logic [Stages-1:0] sync_q;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      sync_q <= '0;
+    end else begin
+      sync_q <= {sync_q[Stages-2:0], 1'b1};
+    end
+  end
+
+  assign rst_no = sync_q[Stages-1];
+
+endmodule
