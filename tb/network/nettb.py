@@ -18,7 +18,7 @@ import numpy as np
 
 import cocotb
 from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, RisingEdge, with_timeout
+from cocotb.triggers import ClockCycles, RisingEdge, SimTimeoutError, with_timeout
 from cocotbext.axi import AxiLiteBus, AxiLiteMaster
 
 from semifreddo import golden, regmap, weights
@@ -131,7 +131,9 @@ class NetTB:
             await self.write(addr, word)
 
     async def commit(self) -> None:
-        await self.write(*self.m.commit_write())
+        """Request the bank swap, keeping CTRL.enable set (CTRL is one register)."""
+        ctrl = self.m.address("ctrl")
+        await self.write(ctrl, 1 << self.m.field("ctrl", "commit").lsb | 1 << self.m.field("ctrl", "enable").lsb)
 
     async def enable(self) -> None:
         await self.write(self.m.address("ctrl"), 1 << self.m.field("ctrl", "enable").lsb)
@@ -160,7 +162,14 @@ class NetTB:
         async def done() -> None:
             while self.frames_out() < count:
                 await RisingEdge(self.dut.clk_i)
-        await with_timeout(done(), timeout_cycles * CLK_PERIOD_NS, "ns")
+        try:
+            await with_timeout(done(), timeout_cycles * CLK_PERIOD_NS, "ns")
+        except SimTimeoutError:
+            raise AssertionError(
+                f"{self.frames_out()} of {count} frames out after {timeout_cycles} cycles: "
+                f"{len(self.source.accept_cycles)} input pixels accepted, output beats "
+                f"{ {c: len(s.beats) for c, s in self.sinks.items()} }, "
+                f"frame_err_o={self.dut.frame_err_o.value}") from None
 
     def frame(self, core: str, index: int) -> list[Beat]:
         o = next(o for o in self.outputs if o.core == core)
