@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import REPO_ROOT
 from .netdesc import DescriptionError, Network, load_description
 
 EXIT_BAD_INPUT = 2
@@ -125,8 +126,13 @@ def cmd_sim(args: argparse.Namespace) -> int:
 
     net = _load_net(args.net)
     frozen, cfg = _load_frozen_and_config(net, args.config, args.seed)
-    image = load_image(args.image, net, args.seed)
-    return simulate_network(net, frozen, cfg, image, waves=args.waves, seed=args.seed)
+    if args.image:
+        paths = [args.image]
+    else:  # the bundled photographs (weights/images), else one seeded random frame
+        paths = sorted(str(p) for p in (REPO_ROOT / "weights" / "images").glob("*.png"))[:args.max_images]
+    images = [(Path(p).stem, load_image(p, net, args.seed)) for p in paths] or \
+        [("random", load_image(None, net, args.seed))]
+    return simulate_network(net, frozen, cfg, images, waves=args.waves, seed=args.seed)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -146,6 +152,62 @@ def cmd_lint(args: argparse.Namespace) -> int:
     return lint_library()
 
 
+def cmd_fpga(args: argparse.Namespace) -> int:
+    """Network -> ECP5 bitstream + report (gen/semifreddo/fpga.py)."""
+    from . import fpga, weights
+
+    opt = fpga.FpgaOptions(board=args.board, seed=args.seed, seeds=args.seeds, mhz=args.mhz,
+                           out=Path(args.out))
+    try:
+        fpga.check_options(opt)          # bad options fail before any file is read
+    except fpga.BadInput as exc:
+        raise CliError(str(exc)) from None
+    net = _load_net(args.net)
+    try:
+        frozen = weights.load_frozen(net)
+    except DescriptionError as exc:
+        raise CliError(f"{net.frozen_weights}: {exc}") from None
+    try:
+        report = fpga.build(net, frozen, opt)
+    except fpga.BadInput as exc:
+        raise CliError(str(exc)) from None
+    except fpga.ToolError as exc:
+        print(f"semifreddo: fpga: {exc}", file=sys.stderr)
+        return 1
+    print(f"{report['bitstream']}: {report['lut4']} LUT4, {report['ff']} FF, {report['ebr']} EBR, "
+          f"{report['mult18']} MULT18; fmax " + ", ".join(f"{c} {v:g} MHz" for c, v in report["fmax_mhz"].items())
+          + f" (target {report['target_mhz']:g}); {report['wall_seconds']:g} s; report {Path(args.out) / 'report.md'}")
+    if not report["timing_met"]:
+        print(f"semifreddo: fpga: timing NOT met at {report['target_mhz']:g} MHz "
+              f"(try --seeds, or a lower --mhz)", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_prog(args: argparse.Namespace) -> int:
+    """Load a bitstream with openFPGALoader (untested on hardware: no board here)."""
+    import subprocess
+
+    from . import fpga
+
+    try:
+        board = fpga.get_board(args.board)
+    except fpga.BadInput as exc:
+        raise CliError(str(exc)) from None
+    bit = Path(args.bit) if args.bit else Path(args.out) / f"{board.name}.bit"
+    if not bit.is_file():
+        raise CliError(f"--bit: {bit}: file not found (run `make fpga BOARD={board.name}` first)")
+    try:
+        cmd = fpga.programmer_command(board, bit, flash=args.flash)
+    except fpga.ToolError as exc:
+        print(f"semifreddo: prog: {exc}", file=sys.stderr)
+        return 1
+    print(" ".join(cmd))
+    if args.dry_run:
+        return 0
+    return subprocess.run(cmd).returncode
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="semifreddo", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -161,7 +223,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("golden", help="run the golden model on one image")
     net_arg(sp)
     sp.add_argument("--config", help="configurable weight set (.npz); default: seeded random")
-    sp.add_argument("--image", help="image file; default: seeded random frame")
+    sp.add_argument("--image", help="image file; default: the photographs in weights/images")
+    sp.add_argument("--max-images", type=int, default=2, help="bundled images to stream (default 2)")
     sp.add_argument("--seed", type=int, default=1)
     sp.add_argument("--out", help="write head outputs to this .npz")
     sp.set_defaults(func=cmd_golden)
@@ -176,7 +239,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("sim", help="generate, simulate and compare with the golden model")
     net_arg(sp)
     sp.add_argument("--config", help="configurable weight set (.npz); default: seeded random")
-    sp.add_argument("--image", help="image file; default: seeded random frame")
+    sp.add_argument("--image", help="image file; default: the photographs in weights/images")
+    sp.add_argument("--max-images", type=int, default=2, help="bundled images to stream (default 2)")
     sp.add_argument("--seed", type=int, default=1)
     sp.add_argument("--waves", action="store_true", help="write an FST waveform")
     sp.set_defaults(func=cmd_sim)
@@ -188,6 +252,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("lint", help="verilator --lint-only -Wall over the RTL library")
     sp.set_defaults(func=cmd_lint)
+
+    sp = sub.add_parser("fpga", help="ECP5 bitstream + utilisation/timing report into build/fpga/")
+    net_arg(sp)
+    sp.add_argument("--board", default="ulx3s-85f", help="ulx3s-85f (default), ulx3s-12f, ulx3s-25f, ulx3s-45f")
+    sp.add_argument("--seed", type=int, default=1, help="nextpnr placement seed (first one tried)")
+    sp.add_argument("--seeds", type=int, default=1, help="try this many seeds, keep the best timing")
+    sp.add_argument("--mhz", type=float, default=100.0, help="core clock (PLL), >= 48 for the host link")
+    sp.add_argument("--out", default="build/fpga", help="output folder")
+    sp.set_defaults(func=cmd_fpga)
+
+    sp = sub.add_parser("prog", help="load build/fpga/<board>.bit with openFPGALoader (untested on hardware)")
+    sp.add_argument("--board", default="ulx3s-85f")
+    sp.add_argument("--bit", help="bitstream; default: <out>/<board>.bit")
+    sp.add_argument("--out", default="build/fpga", help="folder of `semifreddo fpga`")
+    sp.add_argument("--flash", action="store_true", help="write the SPI flash instead of SRAM")
+    sp.add_argument("--dry-run", action="store_true", help="print the command only")
+    sp.set_defaults(func=cmd_prog)
+
+    from .hostlink.commands import add_subcommands as add_hostlink_subcommands
+
+    add_hostlink_subcommands(sub)   # load, status, read, write, infer (docs/host-protocol.md)
     return p
 
 

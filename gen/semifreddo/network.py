@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import RTL_DIR, regmap
+from . import RTL_DIR, golden, regmap
 from .netdesc import ClassificationHead, ConvSpec, DenseHead, Network
 from .render import header, render
 from .fileio import write_text
@@ -367,17 +367,16 @@ class NetworkBuilder:
         net = self.net
         head = net.heads.get(core)
         last = net.core(core).blocks[-1]
-        port = f"m_{core}_axis"
+        spec = next(o for o in outputs_of(net) if o.core == core)
         if isinstance(head, DenseHead):
-            spec = head.conv
-            g = net.groups(net.num_blocks - 1, spec.out_channels)
-            o = self.tconv(spec, g, t, f"{core}_dense", f"u_{core}_head", f"{core}_head",
-                           f"core {core}: dense head, 1x1, {spec.in_channels} -> {spec.out_channels}")
-            self.output(core, port, o, "dense", spec.out_width, spec.out_height, spec.out_channels, spec.out_bits)
+            conv = head.conv
+            g = net.groups(net.num_blocks - 1, conv.out_channels)
+            out = self.tconv(conv, g, t, f"{core}_dense", f"u_{core}_head", f"{core}_head",
+                             f"core {core}: dense head, 1x1, {conv.in_channels} -> {conv.out_channels}")
         elif isinstance(head, ClassificationHead):
-            sw = score_width(net, head)
-            o = self.stream(f"{core}_scores", sw, bank=False)
-            ports = stream_ports("s_axis", t) + stream_ports("m_axis", o)
+            sw = spec.bits
+            out = self.stream(f"{core}_scores", sw, bank=False)
+            ports = stream_ports("s_axis", t) + stream_ports("m_axis", out)
             self.memory_port(f"{core}_head_weight", "w", ports)
             self.memory_port(f"{core}_head_bias", "b", ports)
             err = f"{core}_head_err"
@@ -395,18 +394,85 @@ class NetworkBuilder:
                  ("InSigned", "1'b1" if head.in_signed else "1'b0"), ("Classes", str(head.classes)),
                  ("WeightBits", str(head.weight_bits)), ("BiasBits", str(head.bias_bits)),
                  ("ScoreWidth", str(sw)), ("FrameCountWidth", "32")], ports))
-            self.output(core, port, o, "scores", head.classes, 1, 1, sw)
         else:
-            self.output(core, port, t, "features", last.out_width, last.out_height, last.out_channels,
-                        last.out_bits)
+            out = t
+        if out.bank:
+            self.nl.unused.append(out.sig("bank"))
+        self.outputs.append({"spec": spec, "stream": out})
 
-    def output(self, core: str, port: str, s: Stream, kind: str, width: int, height: int, channels: int,
-               bits: int) -> None:
-        if s.bank:
-            self.nl.unused.append(s.sig("bank"))
-        self.outputs.append(dict(core=core, port=port, stream=s, kind=kind, width=width, height=height,
-                                 channels=channels, bits=bits, data_width=s.width,
-                                 beats=width * height, rows=height))
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """One result stream ``m_<core>_axis`` of the top: what a frame on it looks like."""
+
+    core: str
+    kind: str          # "dense", "scores" (classification head) or "features" (no head)
+    width: int         # beats per row (1 for scores: one beat per class)
+    height: int        # rows per frame (classes for scores)
+    elems: int         # values per beat
+    bits: int          # bits per value
+    signed: bool
+
+    @property
+    def port(self) -> str:
+        return f"m_{self.core}_axis"
+
+    @property
+    def beats(self) -> int:
+        return self.width * self.height
+
+    @property
+    def data_width(self) -> int:
+        return self.elems * self.bits
+
+    def values(self, result: golden.Result) -> np.ndarray:
+        """The golden values of one frame, shaped (height, width, elems)."""
+        if self.kind == "scores":
+            return np.asarray(result.heads[self.core], dtype=np.int64).reshape(self.height, 1, 1)
+        arr = result.heads[self.core] if self.kind == "dense" else result.features[self.core]
+        return np.asarray(arr, dtype=np.int64)
+
+    def beats_of(self, values: np.ndarray) -> list[tuple[int, int, int]]:
+        """``(tdata, tuser, tlast)`` of every beat of a frame of *values* (raster order;
+        scores: tuser on class 0, tlast on the last class)."""
+        mask = (1 << self.bits) - 1
+        out = []
+        for y in range(self.height):
+            for x in range(self.width):
+                word = 0
+                for e, v in enumerate(values[y, x]):
+                    word |= (int(v) & mask) << (e * self.bits)
+                first = y == 0 and x == 0
+                last = (y == self.height - 1) if self.kind == "scores" else (x == self.width - 1)
+                out.append((word, int(first), int(last)))
+        return out
+
+    def decode(self, words: list[int]) -> np.ndarray:
+        """Inverse of :meth:`beats_of` for the data words of one frame."""
+        mask = (1 << self.bits) - 1
+        vals = np.array([[(w >> (e * self.bits)) & mask for e in range(self.elems)] for w in words],
+                        dtype=np.int64).reshape(self.height, self.width, self.elems)
+        if self.signed:
+            vals = np.where(vals >= 1 << (self.bits - 1), vals - (1 << self.bits), vals)
+        return vals
+
+
+def outputs_of(net: Network) -> list[OutputSpec]:
+    """The top's result streams, one per trainable core, in ``trainable.cores`` order."""
+    outs = []
+    for core in net.cores:
+        head = net.heads.get(core.name)
+        last = core.blocks[-1]
+        if isinstance(head, DenseHead):
+            s = head.conv
+            outs.append(OutputSpec(core.name, "dense", s.out_width, s.out_height, s.out_channels, s.out_bits,
+                                   s.out_signed))
+        elif isinstance(head, ClassificationHead):
+            outs.append(OutputSpec(core.name, "scores", 1, head.classes, 1, score_width(net, head), True))
+        else:
+            outs.append(OutputSpec(core.name, "features", last.out_width, last.out_height, last.out_channels,
+                                   last.out_bits, last.out_signed))
+    return outs
 
 
 def score_width(net: Network, head: ClassificationHead) -> int:
@@ -458,12 +524,12 @@ def generate(net: Network, frozen: list[ConvWeights], out_dir: str | Path) -> Ne
     builder = NetworkBuilder(net, m, modules)
     nl = builder.build()
     top = f"{net.name}_top"
-    text = render("network_top.sv.mako", top=top, net=net, m=m, nl=nl, b=builder,
+    text = render("network_top.sv.mako", top=top, net=net, m=m, nl=nl, b=builder, outs=outputs_of(net),
                   shuffle="shuffle" in m.registers, repeats="repeats" in m.registers,
                   alphas=[r for r in m.settings if r.array], rw=clog2(net.max_repeats + 1),
                   header=header(GENERATOR, "network_top.sv.mako", made_from))
     path = out_dir / f"{top}.sv"
     write_text(path, text)
     files.append(path)
-    return NetworkDesign(top=top, files=files, blocks=blocks, outputs=builder.outputs, regs=m,
+    return NetworkDesign(top=top, files=files, blocks=blocks, outputs=outputs_of(net), regs=m,
                          vlt=[reg_files["vlt"]])

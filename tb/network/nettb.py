@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
-
 import numpy as np
 
 import cocotb
@@ -22,53 +20,13 @@ from cocotb.triggers import ClockCycles, RisingEdge, SimTimeoutError, with_timeo
 from cocotbext.axi import AxiLiteBus, AxiLiteMaster
 
 from semifreddo import golden, regmap, weights
-from semifreddo.netdesc import ClassificationHead, DenseHead, Network, load_description
-from semifreddo.network import score_width
+from semifreddo.netdesc import load_description
+from semifreddo.network import outputs_of
 
-from sfstream import Beat, CLK_PERIOD_NS, CycleCounter, StreamSink, StreamSource, make_rngs, pack, pauses, reset_dut
+from sfstream import Beat, CLK_PERIOD_NS, CycleCounter, StreamSink, StreamSource, make_rngs, pauses, reset_dut
 
 OKAY = 0
 OP_TIMEOUT_CYCLES = 2000
-
-
-@dataclass
-class Output:
-    """One output stream of the top: what a frame on it looks like."""
-
-    core: str
-    kind: str          # "dense", "scores" or "features"
-    beats: int         # beats per frame
-    width: int         # pixels per row (1 for scores: one beat per class)
-    elems: int         # values per beat
-    bits: int          # bits per value
-
-    def frame_beats(self, result: golden.Result) -> list[Beat]:
-        """The exact beats of one frame of *result* on this stream."""
-        if self.kind == "scores":
-            vals = [int(v) & ((1 << self.bits) - 1) for v in result.heads[self.core]]
-            return [Beat(v, int(i == 0), int(i == len(vals) - 1)) for i, v in enumerate(vals)]
-        arr = result.heads[self.core] if self.kind == "dense" else result.features[self.core]
-        arr = np.asarray(arr, dtype=np.int64) & ((1 << self.bits) - 1)
-        h, w, _ = arr.shape
-        return [Beat(pack(arr[y, x].tolist(), self.bits), int(y == 0 and x == 0), int(x == w - 1))
-                for y in range(h) for x in range(w)]
-
-
-def outputs_of(net: Network) -> list[Output]:
-    outs = []
-    for core in net.cores:
-        head = net.heads.get(core.name)
-        last = core.blocks[-1]
-        if isinstance(head, DenseHead):
-            s = head.conv
-            outs.append(Output(core.name, "dense", s.out_width * s.out_height, s.out_width, s.out_channels,
-                               s.out_bits))
-        elif isinstance(head, ClassificationHead):
-            outs.append(Output(core.name, "scores", head.classes, 1, 1, score_width(net, head)))
-        else:
-            outs.append(Output(core.name, "features", last.out_width * last.out_height, last.out_width,
-                               last.out_channels, last.out_bits))
-    return outs
 
 
 class NetTB:
@@ -149,7 +107,7 @@ class NetTB:
 
     def expected(self, cfg: weights.Config, image: np.ndarray) -> dict[str, list[Beat]]:
         res = golden.run(self.net, self.frozen, cfg, image)
-        return {o.core: o.frame_beats(res) for o in self.outputs}
+        return {o.core: [Beat(*b) for b in o.beats_of(o.values(res))] for o in self.outputs}
 
     def send(self, image: np.ndarray) -> None:
         self.source.send_frame(image.astype(np.uint64), self.net.input_bits)
