@@ -1,7 +1,7 @@
 """The whole generated SemifreddoNet (``<net>_top``, gen/semifreddo/network.py) against the
 golden model, bit for bit, configured over AXI4-Lite exactly as a host does.
 
-The network is NET_DESC: a small description with every feature (3x3 and 1x1 blocks, a
+The network is nettest.NET_DESC: a small description with every feature (3x3 and 1x1 blocks, a
 stride-2 block so later trainable blocks time-share their multipliers, blends, a core
 shuffle, a repeatable tail, a classification and a dense head), seeded random frozen
 weights, 16x12 input frames so the simulation stays short.
@@ -26,9 +26,7 @@ Seeds: SF_SEED (logged).  Every wait has a cycle timeout.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
-import json
 from pathlib import Path
 
 import numpy as np
@@ -37,31 +35,8 @@ import cocotb
 from cocotb.triggers import ClockCycles
 
 from nettb import NetTB
+from nettest import write_network
 from semifreddo import weights
-
-NET_DESC = {
-    "format": "semifreddo-net/1", "name": "nettest",
-    "input": {"width": 16, "height": 12, "channels": 3, "bits": 8},
-    "frozen": {"weights": "nettest.frozen.npz", "sha256": "0" * 64, "adder_levels_per_stage": 2, "blocks": [
-        {"kernel": 3, "stride": 1, "out_channels": 4, "weight_bits": 4, "requant": {"shift": 6}},
-        {"kernel": 3, "stride": 2, "out_channels": 6, "weight_bits": 5, "requant": {"shift": 7},
-         "strategy": "csd"},
-        {"kernel": 1, "stride": 1, "out_channels": 6, "weight_bits": 4, "requant": {"shift": 5}},
-        {"kernel": 3, "stride": 1, "out_channels": 6, "weight_bits": 4, "requant": {"shift": 7}}]},
-    "trainable": {"alpha_bits": 6,
-                  "block_defaults": {"weight_bits": 6, "bias_bits": 12, "requant": {"shift": 8}},
-                  "cores": [
-                      {"name": "a", "blocks": [{"out_channels": 3}, {"out_channels": 3, "blend_map": [0, 2, 3]},
-                                               {"out_channels": 3, "blend_map": [1, 3, 5]},
-                                               {"out_channels": 3, "blend_map": [0, 1, 2]}]},
-                      {"name": "b", "blocks": [{"out_channels": 2}, {"out_channels": 4, "blend_map": [3, 2]},
-                                               {"out_channels": 4, "blend_map": [5, 4, 3, 2]},
-                                               {"out_channels": 4, "blend_map": [0, 0, 5, 5]}]}]},
-    "shuffle": {"after_blocks": [0, 1, 2], "channels": 2},
-    "repeat": {"first_block": 2, "max_repeats": 3},
-    "heads": {"a": {"type": "classification", "classes": 3},
-              "b": {"type": "dense", "out_channels": 2, "requant": {"shift": 6}, "activation": "none"}},
-}
 
 FRAME_TIMEOUT_CYCLES = 40_000
 
@@ -185,22 +160,10 @@ async def net_full_rate(dut):
 # pytest entry point
 # -------------------------------------------------------------------------------------
 def build_network(out_dir: Path):
-    """Write NET_DESC and seeded frozen weights into *out_dir*; generate the RTL."""
-    from semifreddo import network
-    from semifreddo.netdesc import load_description, parse_description, sha256_file
+    """Write the test network (nettest.py) and generate its RTL."""
+    from semifreddo import network, weights
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    desc = copy.deepcopy(NET_DESC)
-    net = parse_description(copy.deepcopy(desc), verify_weights=False)
-    frozen = weights.random_frozen(net, np.random.default_rng(2026))
-    npz = out_dir / desc["frozen"]["weights"]
-    weights.save_npz(npz, weights.frozen_arrays(frozen))
-    desc["frozen"]["sha256"] = sha256_file(npz)
-    path = out_dir / "nettest.json"
-    text = json.dumps(desc, indent=1)
-    if not (path.is_file() and path.read_text() == text):
-        path.write_text(text)
-    net = load_description(path)
+    path, net = write_network(out_dir)
     return path, network.generate(net, weights.load_frozen(net), out_dir / "rtl")
 
 

@@ -124,6 +124,9 @@ def cmd_load(args) -> int:
         line += f"; read back in {report.verify_s:.3f} s, CRC-32 {report.crc32:08x} matches"
     if report.commit_s is not None:
         line += f"; committed (bank swap after {report.commit_s:.3f} s)"
+    elif args.commit:
+        line += ("; commit pending: the new weights take effect with the next input frame "
+                 "(no frames arrived within --commit-timeout)")
     if report.retransmits:
         line += f"; {report.retransmits} frames retransmitted"
     print(line)
@@ -187,6 +190,8 @@ def cmd_infer(args) -> int:
     client = _connect(args)
     results = run_inference(client, net, image, base=STREAM_BASE, timeout=args.result_timeout)
     out_dir = Path(args.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    np.savez(out_dir / "infer.npz", **{k: np.asarray(v) for k, v in results.items()})
     for spec in output_specs(net):
         value = results[spec.name]
         if spec.kind == "classification":
@@ -270,7 +275,8 @@ def add_subcommands(sub) -> None:
     _port_args(sp)
     sp.add_argument("--image", help="image file; default: seeded random frame")
     sp.add_argument("--seed", type=int, default=1)
-    sp.add_argument("--out-dir", default="build/infer", help="where dense head PNGs go (default build/infer)")
+    sp.add_argument("--out-dir", default="build/infer",
+                    help="where dense head PNGs and infer.npz (every head's values) go (default build/infer)")
     sp.add_argument("--result-timeout", type=_positive(float), default=10.0,
                     help="seconds without progress before giving up (default 10)")
     sp.set_defaults(func=_run(cmd_infer))

@@ -182,6 +182,11 @@ class Device:
 
         *progress(words_done_delta)* is called as requests complete (writes, then reads).
         """
+        ctrl = self.m.address("ctrl")
+        if self.read_word(ctrl) & self.m.field("ctrl", "commit").mask:
+            raise LoadError("CTRL.commit is still pending from an earlier load: the shadow bank becomes active "
+                            "at the next input frame and old frames may still use it; send a frame (e.g. "
+                            "`semifreddo infer`) before loading again")
         runs = runs_of([(self.base + a, w) for a, w in writes])
         cb = (lambda req: progress(req.length + 1)) if progress else None
         r0 = self.client.stats.retransmits
@@ -208,19 +213,23 @@ class Device:
         return LoadReport(len(want), len(runs), crc, t1 - t0, t2 - t1, t_commit,
                           self.client.stats.retransmits - r0)
 
-    def commit(self, timeout: float = 5.0) -> float:
-        """Request the bank swap (read-modify-write of CTRL: keeps ENABLE, no START pulse)
-        and wait until CTRL.commit reads 0.  Returns the seconds waited."""
+    def commit(self, timeout: float = 5.0) -> float | None:
+        """Request the bank swap and enable the datapath (read-modify-write of CTRL, no START pulse)
+        and wait up to *timeout* seconds until CTRL.commit reads 0 (the swap happens at the
+        next input frame, and CTRL.commit clears once the frames of the old bank are done).
+        Returns the seconds waited, or None if it is still pending (no frames flowing): the
+        new weights then take effect with the next input frame."""
         ctrl = self.m.address("ctrl")
         commit = self.m.field("ctrl", "commit")
         start = self.m.field("ctrl", "start")
+        enable = self.m.field("ctrl", "enable")
         old = self.read_word(ctrl)
-        self.write_word(ctrl, (old | commit.mask) & ~start.mask)
+        # A committed weight set is meant to run: set ENABLE too (frames are accepted from now on).
+        self.write_word(ctrl, (old | commit.mask | enable.mask) & ~start.mask)
         t0 = time.monotonic()
         while True:
             if not self.read_word(ctrl) & commit.mask:
                 return time.monotonic() - t0
             if time.monotonic() - t0 > timeout:
-                raise LoadError(f"CTRL.commit still pending after {timeout:g} s: the bank swap happens at the "
-                                f"next input frame; is the datapath enabled (CTRL.enable) and receiving frames?")
+                return None
             time.sleep(0.002)
