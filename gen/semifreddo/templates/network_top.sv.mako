@@ -16,10 +16,10 @@ boundaries, ${"repeatable tail, " if net.repeat else ""}heads and the
 // stamped with the weight bank active when its first pixel enters; every block computes
 // the frame with that bank (frame tags), so a commit never mixes settings in a frame.
 // Outputs, one stream per trainable core:
-% for o in b.outputs:
-//   ${o["port"]}: ${o["kind"]}, ${o["beats"]} beat(s) per frame, ${o["data_width"]}-bit tdata\
-% if o["kind"] == "dense" or o["kind"] == "features":
- (${o["channels"]} x ${o["bits"]} bits, ${o["width"]}x${o["height"]} raster)
+% for o in outs:
+//   ${o.port}: ${o.kind}, ${o.beats} beat(s) per frame, ${o.data_width}-bit tdata\
+% if o.kind != "scores":
+ (${o.elems} x ${o.bits} bits, ${o.width}x${o.height} raster)
 % else:
  (one signed score per class, class 0 first)
 % endif
@@ -54,13 +54,13 @@ module ${top} (
   input  logic [${net.input_channels * net.input_bits - 1}:0]       s_axis_tdata,
   input  logic              s_axis_tuser,
   input  logic              s_axis_tlast,
-% for o in b.outputs:
+% for o in outs:
 
-  output logic              ${o["port"]}_tvalid,
-  input  logic              ${o["port"]}_tready,
-  output logic [${o["data_width"] - 1}:0]       ${o["port"]}_tdata,
-  output logic              ${o["port"]}_tuser,
-  output logic              ${o["port"]}_tlast,
+  output logic              ${o.port}_tvalid,
+  input  logic              ${o.port}_tready,
+  output logic [${o.data_width - 1}:0]       ${o.port}_tdata,
+  output logic              ${o.port}_tuser,
+  output logic              ${o.port}_tlast,
 % endfor
 
   output logic              frame_done_o,
@@ -165,22 +165,23 @@ ${conn(i.ports)}
   // ---------------------------------------------------------------------------------
   // Outputs and frame events
   // ---------------------------------------------------------------------------------
-% for k, o in enumerate(b.outputs):
-<% s = o["stream"] %>\
-  assign ${o["port"]}_tvalid = ${s.sig("valid")};
-  assign ${s.sig("ready")} = ${o["port"]}_tready;
-  assign ${o["port"]}_tdata  = ${s.sig("data")};
-  assign ${o["port"]}_tuser  = ${s.sig("user")};
-  assign ${o["port"]}_tlast  = ${s.sig("last")};
+% for o in b.outputs:
+<% s, p = o["stream"], o["spec"].port %>\
+  assign ${p}_tvalid = ${s.sig("valid")};
+  assign ${s.sig("ready")} = ${p}_tready;
+  assign ${p}_tdata  = ${s.sig("data")};
+  assign ${p}_tuser  = ${s.sig("user")};
+  assign ${p}_tlast  = ${s.sig("last")};
 % endfor
 
   // End of frame on each output (last beat of the last row), then frame_done once every
   // output has finished the frame (outputs finish frames in order).
   localparam int unsigned Outputs = ${len(b.outputs)};
   logic [Outputs-1:0] eof, pending;
-% for k, o in enumerate(b.outputs):
+% for k, o in enumerate(outs):
 <%
-    rows = o["rows"]
+    p = o.port
+    rows = 1 if o.kind == "scores" else o.height
     rw_ = max(1, (rows - 1).bit_length())
 %>\
 % if rows > 1:
@@ -188,14 +189,14 @@ ${conn(i.ports)}
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       out${k}_row_q <= '0;
-    end else if (${o["port"]}_tvalid && ${o["port"]}_tready && ${o["port"]}_tlast) begin
+    end else if (${p}_tvalid && ${p}_tready && ${p}_tlast) begin
       out${k}_row_q <= (out${k}_row_q == ${rw_}'d${rows - 1}) ? '0 : out${k}_row_q + 1'b1;
     end
   end
-  assign eof[${k}] = ${o["port"]}_tvalid & ${o["port"]}_tready & ${o["port"]}_tlast
+  assign eof[${k}] = ${p}_tvalid & ${p}_tready & ${p}_tlast
                  & (out${k}_row_q == ${rw_}'d${rows - 1});
 % else:
-  assign eof[${k}] = ${o["port"]}_tvalid & ${o["port"]}_tready & ${o["port"]}_tlast;
+  assign eof[${k}] = ${p}_tvalid & ${p}_tready & ${p}_tlast;
 % endif
 % endfor
 
