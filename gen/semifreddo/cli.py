@@ -146,6 +146,27 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_generate(args: argparse.Namespace) -> int:
+    """Generate the RTL of a network (or its UART SoC) without simulating it."""
+    from . import network, soc, weights
+
+    net = _load_net(args.net)
+    frozen = weights.load_frozen(net)
+    out = Path(args.out) if args.out else Path("build") / "gen" / net.name
+    try:
+        design = (soc.generate(net, frozen, out, clk_hz=args.clk_hz) if args.soc
+                  else network.generate(net, frozen, out))
+    except DescriptionError as exc:
+        raise CliError(f"{args.net}: {exc}") from None
+    print(f"{design.top}: {len(design.files)} generated files in {out} (compile with the rtl/ library: "
+          f"{', '.join(s.name for s in design.sources if s.parent.name == 'rtl')})")
+    for row in network.time_sharing(net):
+        print(f"  {row['block']}: T={row['rate_divisor_T']} G={row['groups_G']} {row['multipliers']} multipliers "
+              f"busy {100 * row['multiplier_busy_fraction']:.0f}% (without time-sharing "
+              f"{row['untimeshared_multipliers']})")
+    return 0
+
+
 def cmd_lint(args: argparse.Namespace) -> int:
     from .lint import lint_library
 
@@ -208,6 +229,19 @@ def cmd_prog(args: argparse.Namespace) -> int:
     return subprocess.run(cmd).returncode
 
 
+def cmd_results(args: argparse.Namespace) -> int:
+    """docs/results.md from the trained weight sets (gen/semifreddo/train/results.py; no PyTorch)."""
+    from .train import results
+
+    folder = Path(args.trained)
+    if not (folder / "provenance.json").is_file():
+        raise CliError(f"{folder / 'provenance.json'}: file not found (run `make train` first)")
+    try:
+        return results.run(folder, simulate=not args.no_sim, k=args.sim_images, out=Path(args.out))
+    except DescriptionError as exc:
+        raise CliError(f"{folder}: {exc}") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="semifreddo", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -250,6 +284,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--section", action="append", help="run only this section (repeatable)")
     sp.set_defaults(func=cmd_bench)
 
+    sp = sub.add_parser("generate", help="generate the network's RTL (and report the multiplier time-sharing)")
+    net_arg(sp)
+    sp.add_argument("--out", help="output folder (default build/gen/<name>)")
+    sp.add_argument("--soc", action="store_true", help="the UART-controlled SoC around the network")
+    sp.add_argument("--clk-hz", type=int, default=50_000_000, help="SoC clock for the UART divider")
+    sp.set_defaults(func=cmd_generate)
+
     sp = sub.add_parser("lint", help="verilator --lint-only -Wall over the RTL library")
     sp.set_defaults(func=cmd_lint)
 
@@ -269,6 +310,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--flash", action="store_true", help="write the SPI flash instead of SRAM")
     sp.add_argument("--dry-run", action="store_true", help="print the command only")
     sp.set_defaults(func=cmd_prog)
+
+    sp = sub.add_parser("results", help="regenerate docs/results.md: trained weight sets, golden model, hardware")
+    sp.add_argument("--trained", default=str(REPO_ROOT / "weights" / "trained"), help="folder of `make train`")
+    sp.add_argument("--out", default=str(REPO_ROOT / "docs" / "results.md"))
+    sp.add_argument("--sim-images", type=int, default=1,
+                    help="simulate this many face images and this many photographs per weight set (default 1)")
+    sp.add_argument("--no-sim", action="store_true", help="skip the hardware simulation")
+    sp.set_defaults(func=cmd_results)
 
     from .hostlink.commands import add_subcommands as add_hostlink_subcommands
 

@@ -14,6 +14,7 @@ frozen and both trainable feature maps side by side).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -475,6 +476,30 @@ def outputs_of(net: Network) -> list[OutputSpec]:
     return outs
 
 
+def time_sharing(net: Network) -> list[dict]:
+    """Multipliers and their use in every configurable convolution (trainable blocks and
+    dense heads): a block whose output pixel rate is 1/T of the input rate computes G =
+    ceil(Cout/T) output channels per clock on G*K*K*Cin multipliers, each busy
+    Cout / (G*T) of the time when the input streams one pixel per clock (R = 1; inside a
+    repeated tail every pass runs at that rate, so the share is the same)."""
+    rows = []
+    last = net.num_blocks - 1
+    for core in net.cores:
+        convs = [(f"{core.name} block {n}", n, s) for n, s in enumerate(core.blocks)]
+        head = net.heads.get(core.name)
+        if isinstance(head, DenseHead):
+            convs.append((f"{core.name} dense head", last, head.conv))
+        for name, n, s in convs:
+            t = net.rate_divisor(n)
+            g = net.groups(n, s.out_channels)
+            taps = s.kernel ** 2 * s.in_channels
+            rows.append({"block": name, "rate_divisor_T": t, "out_channels": s.out_channels, "groups_G": g,
+                         "multipliers": g * taps, "cycles_per_output_pixel": -(-s.out_channels // g),
+                         "multiplier_busy_fraction": s.out_channels / (g * t),
+                         "untimeshared_multipliers": s.out_channels * taps})
+    return rows
+
+
 def score_width(net: Network, head: ClassificationHead) -> int:
     """Bits of an exact class score: bias + weights x sum-pooled features (arithmetic.md 4)."""
     lo, hi = input_range(head.in_bits, head.in_signed)
@@ -531,5 +556,10 @@ def generate(net: Network, frozen: list[ConvWeights], out_dir: str | Path) -> Ne
     path = out_dir / f"{top}.sv"
     write_text(path, text)
     files.append(path)
+    report = {"generated_by": GENERATOR, "made_from": made_from, "top": top,
+              "time_sharing": time_sharing(net), "frozen_blocks": [blk.report for blk in blocks],
+              "outputs": [{"port": o.port, "kind": o.kind, "beats_per_frame": o.beats, "bits": o.data_width}
+                          for o in outputs_of(net)]}
+    write_text(out_dir / f"{net.name}_network.json", json.dumps(report, indent=2) + "\n")
     return NetworkDesign(top=top, files=files, blocks=blocks, outputs=outputs_of(net), regs=m,
                          vlt=[reg_files["vlt"]])

@@ -131,6 +131,11 @@ def simulate_network(net: Network, frozen: list[ConvWeights], cfg: Config, image
         "sim_pixels_per_second": px * len(images) / float(rec["stream_seconds"]),
         "golden_pixels_per_second": px * len(images) / golden_seconds,
         "golden_seconds": golden_seconds, "generate_seconds": gen_seconds,
+        "tail_rate_divisor": cfg.repeats,
+        "throughput_note": (f"the repeated tail runs R = {cfg.repeats} passes per frame: the input accepts a new "
+                            f"frame every R frame times (1/R of the pixel rate) while R > 1"
+                            if net.repeat else "no repeatable tail"),
+        "time_sharing": network.time_sharing(net),
         "per_image": per_image,
         "frozen_blocks": [b.report for b in design.blocks],
     }
