@@ -5,8 +5,8 @@ Stream format (agreed with the SoC in ``gen/semifreddo/soc.py``):
 
 * input: one bus word per pixel, raster order, channel ``c`` at ``[c*bits +: bits]``
   (the description's input channels and bits);
-* result stream ``k`` = the ``k``-th head in the order of ``trainable.cores`` (cores
-  without a head have no stream):
+* result stream ``k`` = the output of the ``k``-th core in the order of ``trainable.cores``
+  (its head's, or its last feature map when it has no head):
 
   - dense head: one item per output pixel, raster order, channel ``c`` at
     ``[c*out_bits +: out_bits]`` (two's complement when the head's output is signed),
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..netdesc import ClassificationHead, DenseHead, Network
+from ..netdesc import Network
 from .addrmap import STREAM_BASE, StreamLayout as L
 from .client import Client
 
@@ -46,16 +46,17 @@ class OutputSpec:
 
 
 def output_specs(net: Network) -> list[OutputSpec]:
+    """The host's view of the network's result streams (:func:`semifreddo.network.outputs_of`,
+    one per trainable core): pixels for a dense head or a headless core's features, one
+    32-bit score per class for a classification head."""
+    from ..network import outputs_of
+
     out = []
-    for core in net.cores:
-        head = net.heads.get(core.name)
-        if isinstance(head, DenseHead):
-            c = head.conv
-            out.append(OutputSpec(core.name, "dense", c.out_height * c.out_width,
-                                  (c.out_height, c.out_width, c.out_channels), c.out_bits, c.out_signed, c.out_width))
-        elif isinstance(head, ClassificationHead):
-            out.append(OutputSpec(core.name, "classification", head.classes, (head.classes,), SCORE_BITS, True,
-                                  head.classes))
+    for o in outputs_of(net):
+        if o.kind == "scores":
+            out.append(OutputSpec(o.core, "classification", o.height, (o.height,), SCORE_BITS, True, o.height))
+        else:
+            out.append(OutputSpec(o.core, "dense", o.beats, (o.height, o.width, o.elems), o.bits, o.signed, o.width))
     return out
 
 
