@@ -129,6 +129,7 @@ def simulate_network(net: Network, frozen: list[ConvWeights], cfg: Config, image
         "latency_cycles": int(min(int(rec[f"{o.core}_cycles"][o.beats - 1]) for o in design.outputs) - int(acc[0])),
         "sim_seconds": sim_seconds,
         "sim_pixels_per_second": px * len(images) / float(rec["stream_seconds"]),
+        "sim_seconds_per_frame": float(rec["stream_seconds"]) / len(images),
         "golden_pixels_per_second": px * len(images) / golden_seconds,
         "golden_seconds": golden_seconds, "generate_seconds": gen_seconds,
         "tail_rate_divisor": cfg.repeats,
@@ -152,7 +153,7 @@ def _summary(report: dict) -> None:
     table.add_column("figure")
     table.add_column("value", justify="right")
     for key in ("images", "bit_exact", "mismatches", "repeats", "shuffle", "cycles", "input_pixels",
-                "pixels_per_clock", "latency_cycles", "sim_seconds", "sim_pixels_per_second",
+                "pixels_per_clock", "latency_cycles", "sim_seconds", "sim_pixels_per_second", "sim_seconds_per_frame",
                 "golden_pixels_per_second", "generate_seconds"):
         v = report[key]
         table.add_row(key, f"{v:.4g}" if isinstance(v, float) else str(v))
