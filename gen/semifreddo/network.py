@@ -314,11 +314,18 @@ class NetworkBuilder:
             self.head(k, t[k])
         return self.nl
 
-    def bundle(self, f: Stream, t: dict[str, Stream], name: str) -> Stream:
-        """{t_b, t_a, f} pixel by pixel (the tail's view of all three cores)."""
+    def bundle(self, f: Stream, t: dict[str, Stream], name: str, n: int) -> Stream:
+        """{t_b, t_a, f} pixel by pixel (the tail's view of all three cores) from the
+        outputs of block *n*.  The frozen and core-a streams wait in skew FIFOs for the
+        slower trainable outputs of the same pixels (see :meth:`skew_depth`)."""
         a, b = (c.name for c in self.net.cores)
+        depth = self.skew_depth(n)
+        fq = self.stream(f"{name}_f", f.width, bank=False)
+        self.fork(f, [(fq, 0)], depth, f"{name}_fifo_f")
+        aq = self.stream(f"{name}_{a}", t[a].width, bank=True)
+        self.fork(t[a], [(aq, 0)], depth, f"{name}_fifo_{a}")
         fa = self.stream(f"{name}_fa", f.width + t[a].width, bank=True)
-        self.join(f, t[a], fa, f"{name}_join_a", bank_sel=1, check=False)
+        self.join(fq, aq, fa, f"{name}_join_a", bank_sel=1, check=False)
         out = self.stream(name, fa.width + t[b].width, bank=True)
         self.join(fa, t[b], out, f"{name}_join_b", bank_sel=0, check=True)
         return out
@@ -327,7 +334,7 @@ class NetworkBuilder:
         net = self.net
         a, b = (c.name for c in net.cores)
         nblk = net.num_blocks
-        front = self.bundle(f, t, "tail_front")
+        front = self.bundle(f, t, "tail_front", r0 - 1)
         into = self.stream("tail_in", front.width, bank=True)
         final = self.stream("tail_out", front.width, bank=True)
         # Tail entry: split the bundle back into frozen and trainable streams.
@@ -345,7 +352,7 @@ class NetworkBuilder:
         to = {k: self.trainable(k, r0, z[k]) for k in (a, b)}
         for n in range(r0 + 1, nblk):
             fo, to = self.boundary(n, fo, to, f_next=True)
-        back = self.bundle(fo, to, "tail_back")
+        back = self.bundle(fo, to, "tail_back", nblk - 1)
 
         rw = clog2(net.repeat.max_repeats + 1)
         pixels = net.frozen[r0].in_width * net.frozen[r0].in_height

@@ -75,7 +75,7 @@ module ${top} (
   logic [${s.width - 1}:0] ${s.sig("data")};
 % endfor
 % for name, width in nl.wires:
-  logic ${"[%d:0] " % (width - 1) if width > 1 else ""}${name};
+  logic [${width - 1}:0] ${name};
 % endfor
   logic enable, start, active_bank, frame_bank, frame_start, frame_done, frame_err;
 % if shuffle:
