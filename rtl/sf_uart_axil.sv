@@ -190,6 +190,11 @@ module sf_uart_axil #(
   logic                 buf_we;
   logic [BufAw-1:0]     buf_waddr, buf_raddr;
   logic [31:0]          buf_wdata, buf_rdata_q;
+  // Response side: the RAM word again registered (an EBR's clock-to-output is too slow to
+  // feed the byte mux and the CRC in the same cycle), and a response byte at most every
+  // other clock so that buf_word_q always holds word_q (the UART needs ~170 clocks a byte).
+  logic [31:0]          buf_word_q;
+  logic                 rsp_gap_d, rsp_gap_q;
 
   // ---------------------------------------------------------------------------------
   // Combinational helpers
@@ -231,7 +236,7 @@ module sf_uart_axil #(
       11'd3:   out_byte = rsp_arg_q;
       default: begin
         if (pay_idx < pay_len) begin
-          out_byte = (rsp_pay_q == PayRead) ? buf_rdata_q[8*pay_idx[1:0] +: 8]
+          out_byte = (rsp_pay_q == PayRead) ? buf_word_q[8*pay_idx[1:0] +: 8]
                                             : status_vec[8*pay_idx[3:0] +: 8];
         end else if (pay_idx == pay_len) begin
           out_byte   = crc_q[15:8];
@@ -265,6 +270,7 @@ module sf_uart_axil #(
     rsp_arg_d   = rsp_arg_q;
     rsp_pay_d   = rsp_pay_q;
     rsp_idx_d   = rsp_idx_q;
+    rsp_gap_d   = 1'b0;
     out_valid_d = out_valid_q && !m_axis_tready;
     out_data_d  = out_data_q;
     awvalid_d   = awvalid_q && !m_axil_awready;
@@ -471,7 +477,8 @@ module sf_uart_axil #(
       end
 
       StResp: begin
-        if (out_free) begin
+        if (out_free && !rsp_gap_q) begin
+          rsp_gap_d   = 1'b1;
           out_valid_d = 1'b1;
           out_data_d  = out_byte;
           rsp_idx_d   = rsp_idx_q + 11'd1;
@@ -528,6 +535,7 @@ module sf_uart_axil #(
       rsp_arg_q   <= '0;
       rsp_pay_q   <= PayNone;
       rsp_idx_q   <= '0;
+      rsp_gap_q   <= 1'b0;
       out_valid_q <= 1'b0;
       awvalid_q   <= 1'b0;
       wvalid_q    <= 1'b0;
@@ -554,6 +562,7 @@ module sf_uart_axil #(
       rsp_arg_q   <= rsp_arg_d;
       rsp_pay_q   <= rsp_pay_d;
       rsp_idx_q   <= rsp_idx_d;
+      rsp_gap_q   <= rsp_gap_d;
       out_valid_q <= out_valid_d;
       awvalid_q   <= awvalid_d;
       wvalid_q    <= wvalid_d;
@@ -585,6 +594,7 @@ module sf_uart_axil #(
 
   always_ff @(posedge clk_i) begin
     buf_rdata_q <= buf_mem[buf_raddr];
+    buf_word_q  <= buf_rdata_q;
   end
 
   // ---------------------------------------------------------------------------------
