@@ -13,7 +13,7 @@ WAVES   ?= 0
 BOARD   ?= ulx3s-85f
 JOBS    ?= auto
 
-.PHONY: all bootstrap sim test lint bench fpga prog clean distclean
+.PHONY: all bootstrap sim test lint bench fpga prog train results clean distclean
 
 all: test
 
@@ -39,7 +39,22 @@ bench: $(STAMP)
 	$(SF) bench
 
 fpga: $(STAMP)
-	$(SF) fpga --board $(BOARD) --net $(NET)
+	$(SF) fpga --board $(BOARD) --net $(NET) $(if $(MHZ),--mhz $(MHZ)) $(if $(SEEDS),--seeds $(SEEDS))
+
+# Loads build/fpga/$(BOARD).bit into the FPGA's SRAM with openFPGALoader (FLASH=1: SPI
+# flash).  Untested on hardware (no board on the build machines); see fpga/README.md.
+prog: $(STAMP)
+	$(SF) prog --board $(BOARD) $(if $(filter 1,$(FLASH)),--flash)
+
+# Training (PyTorch, the optional `train` extra: only these two targets touch it).
+train: $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[train]'
+	$(PY) -m semifreddo.train
+	$(SF) results
+
+# docs/results.md from weights/trained/ (golden model + a short hardware simulation; no PyTorch).
+results: $(STAMP)
+	$(SF) results
 
 clean:
 	rm -rf build

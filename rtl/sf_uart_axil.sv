@@ -141,7 +141,7 @@ module sf_uart_axil #(
 
   typedef enum logic [3:0] {
     StSync, StSeq, StCmd, StLen, StAddr, StData, StCrc, StExec,
-    StWrIssue, StWrWait, StRdIssue, StRdWait, StResp, StDrain
+    StWrLoad, StWrIssue, StWrWait, StRdIssue, StRdWait, StResp, StDrain
   } state_e;
 
   typedef enum logic [1:0] { PayNone, PayRead, PayStatus } payload_e;
@@ -190,11 +190,14 @@ module sf_uart_axil #(
   logic                 buf_we;
   logic [BufAw-1:0]     buf_waddr, buf_raddr;
   logic [31:0]          buf_wdata, buf_rdata_q;
-  // Response side: the RAM word again registered (an EBR's clock-to-output is too slow to
-  // feed the byte mux and the CRC in the same cycle), and a response byte at most every
-  // other clock so that buf_word_q always holds word_q (the UART needs ~170 clocks a byte).
+  // Timing: the read address is the flop word_q (not the state machine's word_d), and the
+  // response side registers the RAM word once more (an EBR's clock-to-output is too slow
+  // to feed the byte mux and the CRC in the same cycle).  So a word reaches buf_word_q two
+  // clocks after word_q moves: a response byte goes out at most every third clock
+  // (rsp_gap) and a write issue waits one clock (StWrLoad).  The UART needs ~170 clocks a
+  // byte, so neither costs throughput.
   logic [31:0]          buf_word_q;
-  logic                 rsp_gap_d, rsp_gap_q;
+  logic [1:0]           rsp_gap_d, rsp_gap_q;
 
   // ---------------------------------------------------------------------------------
   // Combinational helpers
@@ -270,7 +273,7 @@ module sf_uart_axil #(
     rsp_arg_d   = rsp_arg_q;
     rsp_pay_d   = rsp_pay_q;
     rsp_idx_d   = rsp_idx_q;
-    rsp_gap_d   = 1'b0;
+    rsp_gap_d   = (rsp_gap_q != 2'd0) ? rsp_gap_q - 2'd1 : 2'd0;
     out_valid_d = out_valid_q && !m_axis_tready;
     out_data_d  = out_data_q;
     awvalid_d   = awvalid_q && !m_axil_awready;
@@ -406,8 +409,13 @@ module sf_uart_axil #(
           rsp_code_d = NakBadAddr;
           rsp_arg_d  = 8'd0;
         end else begin
-          state_d = (cmd_q == CmdWrite) ? StWrIssue : StRdIssue;
+          state_d = (cmd_q == CmdWrite) ? StWrLoad : StRdIssue;
         end
+      end
+
+      StWrLoad: begin
+        // buf_raddr is word_q (a flop): the word reaches buf_rdata_q one clock later
+        state_d = StWrIssue;
       end
 
       StWrIssue: begin
@@ -433,7 +441,7 @@ module sf_uart_axil #(
             rsp_pay_d  = PayNone;
           end else begin
             word_d  = word_q + 9'd1;
-            state_d = StWrIssue;
+            state_d = StWrLoad;
           end
         end else if (axi_tmo_q == AxiTmoLimit) begin
           state_d    = StResp;
@@ -477,8 +485,8 @@ module sf_uart_axil #(
       end
 
       StResp: begin
-        if (out_free && !rsp_gap_q) begin
-          rsp_gap_d   = 1'b1;
+        if (out_free && rsp_gap_q == 2'd0) begin
+          rsp_gap_d   = 2'd2;
           out_valid_d = 1'b1;
           out_data_d  = out_byte;
           rsp_idx_d   = rsp_idx_q + 11'd1;
@@ -515,7 +523,7 @@ module sf_uart_axil #(
   end
 
   assign buf_waddr = BufAw'(word_q);
-  assign buf_raddr = BufAw'(word_d);
+  assign buf_raddr = BufAw'(word_q);
 
   // ---------------------------------------------------------------------------------
   // Registers
@@ -535,7 +543,7 @@ module sf_uart_axil #(
       rsp_arg_q   <= '0;
       rsp_pay_q   <= PayNone;
       rsp_idx_q   <= '0;
-      rsp_gap_q   <= 1'b0;
+      rsp_gap_q   <= 2'd0;
       out_valid_q <= 1'b0;
       awvalid_q   <= 1'b0;
       wvalid_q    <= 1'b0;

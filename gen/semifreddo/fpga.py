@@ -2,9 +2,9 @@
 
 ``semifreddo fpga`` (``make fpga``) runs, with the pip-installed open toolchain only:
 
-1. the **design** (one module, port contract ``clk_i, rst_ni, uart_rx_i, uart_tx_o,
-   led_o[7:0]``: a UART-controlled SoC) from a *provider*: ``semifreddo.soc.generate``
-   when that exists, else the temporary :func:`standin_soc` below;
+1. the **design**: the UART-controlled SoC ``<net>_soc`` of ``semifreddo.soc`` (ports
+   ``clk_i, rst_ni, uart_rx_i, uart_tx_o, led_o[7:0]``), its UART divider built for the
+   PLL's exact output frequency;
 2. the **PLL** for the core clock (``--mhz``): ecppll computes the EHXPLLL settings,
    ``templates/board_pll.sv.mako`` lays them out;
 3. the **board top** (``templates/board_top.sv.mako``): PLL, ``rtl/sf_reset_sync.sv``
@@ -22,7 +22,6 @@ a failing tool raises :class:`ToolError` naming its log file.
 
 from __future__ import annotations
 
-import importlib
 import importlib.util
 import json
 import math
@@ -35,11 +34,10 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Callable
 
-from . import REPO_ROOT, RTL_DIR, regmap, rtlgen
+from . import REPO_ROOT, RTL_DIR, soc
 from .fileio import write_text
 from .netdesc import Network
 from .render import header, render
-from .rtlgen import GeneratedDesign
 from .toolchain import tool_env, yowasp
 from .weights import ConvWeights
 
@@ -101,115 +99,6 @@ def get_board(name: str) -> Board:
 
 
 # --------------------------------------------------------------------------------------
-# Design providers
-# --------------------------------------------------------------------------------------
-
-#: provider(net, frozen, out_dir) -> GeneratedDesign whose top has the SoC port contract.
-Provider = Callable[[Network, list[ConvWeights], Path], GeneratedDesign]
-
-
-def design_provider() -> tuple[str, Provider]:
-    """``semifreddo.soc.generate`` when that module exists and has ``generate``,
-    otherwise the stand-in :func:`standin_soc`.  Returns ``(description, provider)``."""
-    if importlib.util.find_spec("semifreddo.soc") is not None:
-        soc = importlib.import_module("semifreddo.soc")
-        if callable(getattr(soc, "generate", None)):
-            return "semifreddo.soc.generate", soc.generate
-    return "stand-in (semifreddo.fpga.standin_soc: host link + register slave + frozen core " \
-           "on a test pattern)", standin_soc
-
-
-_PORT = re.compile(r"^\s*(input|output)\s+logic\s+(?:signed\s+)?(?:\[(\d+)\s*:\s*(\d+)\]\s*)?(\w+)\s*,?\s*(?://.*)?$")
-
-
-def module_ports(path: Path, module: str) -> list[tuple[str, str, int]]:
-    """``(direction, name, width)`` of the ANSI ports of *module* in a generated file
-    (one port per line, numeric ranges: the layout of this project's templates)."""
-    text = path.read_text()
-    m = re.search(rf"^\s*module\s+{re.escape(module)}\b.*?\((.*?)^\s*\);", text, re.S | re.M)
-    if not m:
-        raise ValueError(f"{path}: no module {module}")
-    ports = []
-    for line in m.group(1).splitlines():
-        pm = _PORT.match(line)
-        if pm:
-            direction, hi, lo, name = pm.groups()
-            ports.append((direction, name, abs(int(hi) - int(lo)) + 1 if hi is not None else 1))
-    return ports
-
-
-def _fold8(signals: list[tuple[str, int]]) -> list[str]:
-    """8-bit slices of *signals* (name, width), to be XORed together."""
-    out = []
-    for name, width in signals:
-        if width == 1:
-            out.append(f"8'({name})")
-            continue
-        for lo in range(0, width, 8):
-            hi = min(lo + 8, width) - 1
-            sl = f"{name}[{hi}:{lo}]" if hi > lo else f"{name}[{lo}]"
-            out.append(sl if hi - lo == 7 else f"8'({sl})")
-    return out
-
-
-def standin_soc(net: Network, frozen: list[ConvWeights], out_dir: Path,
-                clk_hz: int = 100_000_000) -> GeneratedDesign:
-    """STAND-IN for ``semifreddo.soc.generate`` (to be removed when soc.py lands):
-    ``<net>_soc`` = sf_hostlink -> ``<net>_regs`` (regmap.generate) + the frozen core
-    (rtlgen.frozen_core) on a test pattern, everything folded into the LEDs
-    (``templates/fpga_standin_soc.sv.mako``)."""
-    out_dir = Path(out_dir)
-    core = rtlgen.frozen_core(net, frozen, out_dir)
-    regs_files = regmap.generate(net, out_dir, docs=False)
-    m = regmap.build_map(net)
-    known_in = {"frame_start_i": "frame_start", "frame_done_i": "frame_done", "frame_err_i": "frame_err"}
-    regs_ports = []
-    observe: list[tuple[str, int]] = []
-    enable, bank = "1'b1", "1'b0"
-    for direction, name, width in module_ports(regs_files["top"], m.top_module):
-        if name in ("clk_i", "rst_ni") or name.startswith("s_axil_"):
-            continue
-        if direction == "output":
-            wire = f"regs_{name}"
-            observe.append((wire, width))
-            if name == "enable_o":
-                enable = wire
-            elif name == "active_bank_o":
-                bank = wire
-        elif name in known_in:
-            wire = known_in[name]
-        elif name.endswith("_rd_en_i"):
-            wire = "1'b1"
-        elif name.endswith("_rd_bank_i"):
-            wire = "rd_count_q[15]"
-        elif name.endswith("_addr_i"):
-            wire = f"{width}'(rd_count_q)"
-        else:
-            wire = f"{width}'(0)"
-        regs_ports.append(SimpleNamespace(name=name, direction=direction, width=width, wire=wire))
-
-    first, last = net.frozen[0], net.frozen[-1]
-    s = SimpleNamespace(
-        width=net.input_width, height=net.input_height, channels=net.input_channels,
-        in_bits=net.input_bits, in_width=first.in_channels * first.in_bits,
-        out_width=last.out_channels * last.out_bits, out_height=last.out_height,
-        xw=max(1, (net.input_width - 1).bit_length()), yw=max(1, (net.input_height - 1).bit_length()),
-        ow=max(1, (last.out_height - 1).bit_length()))
-    top = f"{net.name}_soc"
-    src = str(net.source) if net.source else "(in-memory description)"
-    text = render("fpga_standin_soc.sv.mako", top=top, regs=m.top_module, core=core.top,
-                  aw=m.addr_width, clk_hz=clk_hz, baud=BAUD, regs_ports=regs_ports, s=s,
-                  enable=enable, bank=bank, out_fold=_fold8([("out_data", s.out_width)]),
-                  regs_fold=_fold8(observe),
-                  header=header(f"{GENERATOR}.standin_soc", "fpga_standin_soc.sv.mako",
-                                [f"{src} (build ID {net.build_id:016x})"]))
-    path = out_dir / f"{top}.sv"
-    write_text(path, text)
-    files = regmap.rtl_sources(regs_files) + core.files + [path]
-    return GeneratedDesign(top=top, files=files, blocks=core.blocks)
-
-
-# --------------------------------------------------------------------------------------
 # Sources
 # --------------------------------------------------------------------------------------
 
@@ -236,18 +125,6 @@ def library_closure(sources: list[Path]) -> list[Path]:
                 add(path)
         i += 1
     return sorted(chosen, key=lambda p: 0 if p.stem.endswith("_pkg") else 1)
-
-
-def _param_names(path: Path, module: str) -> set[str]:
-    m = re.search(rf"^\s*module\s+{re.escape(module)}\s*#\s*\((.*?)\)\s*\(", path.read_text(), re.S | re.M)
-    return set(re.findall(r"parameter\s+(?:[\w:]+\s+)*?(\w+)\s*=", m.group(1))) if m else set()
-
-
-def top_file(files: list[Path], module: str) -> Path | None:
-    for f in files:
-        if re.search(rf"^\s*module\s+{re.escape(module)}\b", Path(f).read_text(), re.M):
-            return Path(f)
-    return None
 
 
 # --------------------------------------------------------------------------------------
@@ -310,12 +187,12 @@ RESOURCE_CELLS = {"lut4": ("LUT4",), "ff": ("TRELLIS_FF",), "ccu2c": ("CCU2C",),
 
 
 def base_module(name: str) -> str:
-    """``$paramod$<hash>\\sf_fifo`` / ``$paramod\\sf_fifo\\Width=...`` / ``\\x`` -> module name."""
+    """``$paramod$<hash>\\sf_fifo`` / ``sf_fifo$top.u_a.u_fifo`` / ``\\x`` -> module name."""
     name = name.lstrip("\\")
     if name.startswith("$paramod"):
         parts = name.split("\\")
         return parts[1] if len(parts) > 1 else name
-    return name
+    return name.split("$", 1)[0]   # read_slang --keep-hierarchy: <module>$<instance path>
 
 
 def classify(module: str, net_name: str) -> str:
@@ -395,15 +272,20 @@ def check_options(opt: FpgaOptions) -> Board:
     return board
 
 
-def _yosys_script(names: list[str], top: str, json_name: str) -> str:
+def _yosys_script(pll: str, names: list[str], top: str, json_name: str) -> str:
+    """Two syntheses in one yosys run.  SystemVerilog goes through the yosys-slang
+    frontend (``read_slang``: full IEEE 1800-2017, which the generated RTL needs); the
+    PLL file is read first by yosys itself so that its EHXPLLL stays a primitive (slang
+    then sees ``<pll>`` as an already-loaded module).  ``-j 1``: WebAssembly has no threads."""
+    read = f"read_verilog -sv {pll}\nread_slang -j 1 --top {top} {{opt}}{' '.join(names)}"
     return "\n".join([
-        f"read_verilog -sv {' '.join(names)}",
-        "design -save sources",
         # 1. the netlist that is placed: flattened, best quality
+        read.format(opt=""),
         f"synth_ecp5 -top {top} -json {json_name}",
         "tee -q -o stat_flat.json stat -json",
         # 2. the same design with its hierarchy kept, for the per-module breakdown only
-        "design -load sources",
+        "design -reset",
+        read.format(opt="--keep-hierarchy "),
         f"synth_ecp5 -top {top} -noflatten",
         f"tee -q -o stat_hier.json stat -json -top {top}",
         "",
@@ -435,7 +317,7 @@ def tool_versions() -> dict[str, str]:
 
 
 def build(net: Network, frozen: list[ConvWeights], opt: FpgaOptions,
-          provider: tuple[str, Provider] | None = None, log: Callable[[str], None] = print) -> dict[str, Any]:
+          log: Callable[[str], None] = print) -> dict[str, Any]:
     """Run the whole flow; returns the report (also written to ``<out>/report.{json,md}``)."""
     board = check_options(opt)
     t_start = time.perf_counter()
@@ -456,18 +338,9 @@ def build(net: Network, frozen: list[ConvWeights], opt: FpgaOptions,
     log(f"fpga: PLL {board.clk_in_mhz:g} -> {pll.fout_mhz:.6g} MHz (requested {opt.mhz:g})")
 
     t = time.perf_counter()
-    prov_name, prov = provider or design_provider()
-    if prov is standin_soc:
-        design = standin_soc(net, frozen, rtl_dir, clk_hz=pll.clk_hz)
-    else:
-        design = prov(net, frozen, rtl_dir)
-    tfile = top_file(design.sources, design.top)
-    if tfile is None:
-        raise ToolError(f"design provider {prov_name}: no file defines module {design.top}")
-    params = _param_names(tfile, design.top)
-    design_params = [("ClkHz", pll.clk_hz)] if "ClkHz" in params else []
-    if not design_params:
-        log(f"fpga: warning: {design.top} has no ClkHz parameter; its UART assumes its own default clock")
+    design = soc.generate(net, frozen, rtl_dir, clk_hz=pll.clk_hz)
+    prov_name = "semifreddo.soc.generate"
+    design_params: list[tuple[str, int]] = []   # the UART divider is built for pll.clk_hz
     top = f"{board.name.replace('-', '_')}_top"
     write_text(rtl_dir / f"{top}.sv", render(
         "board_top.sv.mako", top=top, board=board, pll_module=pll.module, clk_mhz=pll.fout_mhz,
@@ -478,23 +351,29 @@ def build(net: Network, frozen: list[ConvWeights], opt: FpgaOptions,
                                                       rtl_dir / f"{pll.module}.sv", rtl_dir / f"{top}.sv"])
     lpf = out / f"{board.name}.lpf"
     lpf_header = header(f"{GENERATOR}.build", f"fpga/boards/{board.lpf}", made_from).replace("// ", "# ")
-    write_text(lpf, lpf_header + board.lpf_path.read_text()
-               + f"\n# core clock (PLL output), generated\nFREQUENCY NET \"clk\" {pll.fout_mhz:.6f} MHz ;\n")
+    # (no constraint for the core clock: nextpnr derives it from the EHXPLLL settings)
+    write_text(lpf, lpf_header + board.lpf_path.read_text())
     steps["generate"] = time.perf_counter() - t
     log(f"fpga: design {design.top} from {prov_name}; {len(sources)} source files")
 
     # yosys sees only its working directory: copies of every source there.
     names = []
+    (work / "src").mkdir()
     for i, s in enumerate(sources):
         names.append(f"src/{i:02d}_{s.name}")
-        (work / "src").mkdir(exist_ok=True)
         shutil.copyfile(s, work / names[-1])
+    pll_name = names.pop(sources.index(rtl_dir / f"{pll.module}.sv"))
     shutil.copyfile(lpf, work / lpf.name)
     json_name = f"{top}.json"
-    write_text(work / "synth.ys", _yosys_script(names, top, json_name))
     t = time.perf_counter()
+    write_text(work / "synth.ys", _yosys_script(pll_name, names, top, json_name))
     log("fpga: yosys synth_ecp5 ...")
     proc = _run([yowasp("yosys"), "-q", "-l", "yosys.log", "-s", "synth.ys"], work, work / "yosys.out")
+    if proc.returncode != 0 and "call stack exhausted" in proc.stdout + proc.stderr:
+        # abc9's netlist export recurses along combinational paths: a path thousands of
+        # gates deep exhausts WebAssembly's fixed call stack (yosys 0.70 has no -noabc9).
+        raise ToolError(f"yosys ran out of WebAssembly call stack in abc9 (log: {work / 'yosys.log'}): "
+                        "a combinational path is too deep (a long unbalanced operator chain?)")
     steps["yosys"] = time.perf_counter() - t
     if proc.returncode != 0:
         raise ToolError(f"yosys failed (log: {work / 'yosys.log'}): {_last_error(proc)}")

@@ -1,0 +1,211 @@
+"""FPGA flow (gen/semifreddo/fpga.py, ``semifreddo fpga``): a small network goes through the
+whole open toolchain (ecppll, yosys, nextpnr-ecp5, ecppack) to a ULX3S bitstream.
+
+The flow test is CI-sized (a 16x16 one-channel input, two small frozen blocks) and still
+takes a few minutes of WebAssembly tools, so it runs once per module and every check reads
+its outputs.  Figures (LUTs, fmax, wall time) go to the report, not into asserts.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from semifreddo import cli, fpga, weights
+from semifreddo.netdesc import load_description, parse_description, sha256_file
+from semifreddo import simulate
+from semifreddo.toolchain import lint
+
+#: The default board of `make fpga`: the test builds for it.
+BOARD = fpga.DEFAULT_BOARD
+
+SMALL = {
+    "format": "semifreddo-net/1", "name": "fpgaci",
+    "input": {"width": 16, "height": 16, "channels": 1, "bits": 8},
+    "frozen": {"weights": "fpgaci.frozen.npz", "sha256": "0" * 64, "blocks": [
+        {"kernel": 3, "stride": 1, "out_channels": 2, "weight_bits": 3, "requant": {"shift": 5}},
+        {"kernel": 3, "stride": 2, "out_channels": 2, "weight_bits": 3, "requant": {"shift": 5}}]},
+    "trainable": {"alpha_bits": 2, "cores": [
+        {"name": "a", "blocks": [{"out_channels": 1, "weight_bits": 4, "bias_bits": 8},
+                                 {"out_channels": 1, "weight_bits": 4, "bias_bits": 8}]},
+        {"name": "b", "blocks": [{"out_channels": 1, "weight_bits": 4, "bias_bits": 8},
+                                 {"out_channels": 1, "weight_bits": 4, "bias_bits": 8}]}]},
+    "heads": {"a": {"type": "classification", "classes": 1}},
+}
+
+REPORT_KEYS = {"board", "device", "lut4", "ff", "ccu2c", "mult18", "ebr", "utilisation", "fmax_mhz",
+               "target_mhz", "timing_met", "wall_seconds", "breakdown", "modules", "design_top",
+               "design_provider", "seed", "seeds_tried", "bitstream"}
+
+
+def write_small_net(folder: Path, seed: int) -> Path:
+    """The small description plus seeded random frozen weights, as files (the CLI's input)."""
+    desc = copy.deepcopy(SMALL)
+    net = parse_description(copy.deepcopy(desc), verify_weights=False)
+    npz = folder / desc["frozen"]["weights"]
+    weights.save_npz(npz, weights.frozen_arrays(weights.random_frozen(net, np.random.default_rng(seed))))
+    desc["frozen"]["sha256"] = sha256_file(npz)
+    path = folder / "fpgaci.yaml"
+    path.write_text(yaml.safe_dump(desc, sort_keys=False))
+    return path
+
+
+@pytest.fixture(scope="module")
+def flow(tmp_path_factory):
+    """Run `semifreddo fpga` once on the small net; returns (exit status, out dir, net path)."""
+    seed = simulate.test_seed()
+    print(f"test_fpga_flow: weight seed {seed} (re-run with SF_SEED={seed})")
+    folder = tmp_path_factory.mktemp("fpga")
+    net = write_small_net(folder, seed)
+    out = folder / "out"
+    status = cli.main(["fpga", "--board", BOARD, "--net", str(net), "--out", str(out)])
+    report = out / "report.json"
+    if report.is_file():
+        r = json.loads(report.read_text())
+        print(f"test_fpga_flow: {r['design_top']} on {r['board']}: lut4 {r['lut4']} ff {r['ff']} "
+              f"ebr {r['ebr']} fmax {r['fmax_mhz']} target {r['target_mhz']} wall {r['wall_seconds']} s")
+    return status, out, net
+
+
+@pytest.mark.slow
+def test_bitstream_written(flow):
+    status, out, _ = flow
+    assert status in (0, 1), f"semifreddo fpga exit {status}"   # 1: built, timing not met
+    bit = out / f"{BOARD}.bit"
+    data = bit.read_bytes()
+    # ECP5 bitstream: the sync word FF FF BD B3 follows ecppack's comment header.
+    assert b"\xff\xff\xbd\xb3" in data[:4096], "no ECP5 preamble in the bitstream"
+    assert len(data) > 10_000
+
+
+@pytest.mark.slow
+def test_report_complete_and_consistent(flow):
+    status, out, net_path = flow
+    r = json.loads((out / "report.json").read_text())
+    assert REPORT_KEYS <= set(r), f"missing keys {REPORT_KEYS - set(r)}"
+    board = fpga.BOARDS[BOARD]
+    assert (r["board"], r["device"]) == (board.name, board.device)
+    net = load_description(net_path)
+    assert r["design_top"] == f"{net.name}_soc"
+    assert r["build_id"] == f"{net.build_id:016x}"
+    for key in ("lut4", "ff", "ccu2c", "mult18", "ebr"):
+        assert isinstance(r[key], int) and r[key] >= 0, key
+    assert r["lut4"] > 0 and r["ff"] > 0
+    # utilisation: used/available as a percentage, for at least the logic and the FFs
+    for res in ("TRELLIS_COMB", "TRELLIS_FF"):
+        assert res in r["utilisation"], res
+    for res, u in r["utilisation"].items():
+        assert 0 <= u["used"] <= u["available"], res
+        assert math.isclose(u["percent"], round(100 * u["used"] / u["available"], 2)), res
+    assert r["utilisation"]["TRELLIS_FF"]["used"] == r["ff"]
+    # timing: one core clock; timing_met agrees with fmax vs. the PLL's frequency
+    assert len(r["fmax_mhz"]) == 1
+    assert r["timing_met"] == all(f >= r["target_mhz"] for f in r["fmax_mhz"].values())
+    assert status == (0 if r["timing_met"] else 1)
+    assert r["seed"] == 1 and [s["seed"] for s in r["seeds_tried"]] == [1]
+    assert r["wall_seconds"] > 0
+    assert (out / "report.md").read_text().startswith(f"# FPGA build: {net.name} on {BOARD}")
+
+
+@pytest.mark.slow
+def test_breakdown_separates_parts(flow):
+    _, out, _ = flow
+    r = json.loads((out / "report.json").read_text())
+    assert set(r["breakdown"]) == set(fpga.CATEGORIES)
+    # each part of the SoC is present and holds logic
+    for cat in ("frozen", "trainable", "buffers", "host_link"):
+        res = r["breakdown"][cat]
+        assert res["lut4"] + res["ccu2c"] + res["ff"] > 0, f"{cat} empty"
+    # the per-module table adds up to the per-part table
+    for cat in fpga.CATEGORIES:
+        for key in fpga.RESOURCE_CELLS:
+            total = sum(m[key] for m in r["modules"].values() if m["category"] == cat)
+            assert total == r["breakdown"][cat][key], (cat, key)
+    frozen_modules = [name for name, m in r["modules"].items() if m["category"] == "frozen"]
+    # without a repeatable tail the last frozen block feeds nothing and is not built
+    assert {"fpgaci_frozen_b0", "fpgaci_frozen_b0_dot"} <= set(frozen_modules)
+    assert {"sf_hostlink", "sf_uart_axil", "sf_weight_mem", "sf_window", "sf_fifo"} <= set(r["modules"])
+
+
+@pytest.mark.slow
+def test_frozen_logic_has_no_multipliers(flow):
+    _, out, _ = flow
+    r = json.loads((out / "report.json").read_text())
+    assert r["breakdown"]["frozen"]["mult18"] == 0
+    for name, m in r["modules"].items():
+        if m["category"] == "frozen":
+            assert m["mult18"] == 0, name
+    # and directly in the hierarchical netlist statistics yosys wrote
+    stat = json.loads((out / "work" / "stat_hier.json").read_text())
+    for name, entry in stat["modules"].items():
+        if fpga.classify(name, "fpgaci") == "frozen":
+            assert "MULT18X18D" not in entry.get("num_cells_by_type", {}), name
+
+
+@pytest.mark.slow
+def test_generated_rtl_lints(flow):
+    """The generated SoC (host link, split, network, stream bridge) lints clean."""
+    _, out, _ = flow
+    rtl = out / "rtl"
+    top = "fpgaci_soc"
+    srcs = fpga.library_closure([p for p in rtl.glob("*.sv") if p.stem != "sf_board_pll"
+                                 and not p.stem.startswith("ulx3s")])    # not the board top
+    res = lint(sorted(rtl.glob("*.vlt")) + srcs, top)
+    assert res.returncode == 0 and "%Warning" not in res.stderr, res.stderr[-3000:]
+
+
+# -------------------------------------------------------------------------------------
+# Fast checks (no synthesis)
+# -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("argv,option", [
+    (["fpga", "--board", "ulx3s-99f"], "--board"),
+    (["fpga", "--mhz", "40"], "--mhz"),
+    (["fpga", "--mhz", "nan"], "--mhz"),
+    (["fpga", "--seeds", "0"], "--seeds"),
+    (["prog", "--board", "icebreaker", "--dry-run"], "--board"),
+])
+def test_bad_option_one_line_exit_2(argv, option, capsys, tmp_path):
+    status = cli.main(argv + ["--out", str(tmp_path)])
+    err = capsys.readouterr().err.strip()
+    assert status == 2
+    assert len(err.splitlines()) == 1 and err.startswith(f"semifreddo: error: {option}:"), err
+    assert not any(tmp_path.iterdir()), "wrote files for bad input"
+
+
+def test_classify_by_module_name():
+    c = lambda m: fpga.classify(m, "net")  # noqa: E731
+    assert c("net_frozen_core") == c("net_frozen_b3_dot$top.u.u_dot") == "frozen"
+    assert c("sf_tconv") == c("net_regs$top.u_regs") == c("net_regblock") == c("sf_weight_mem") == "trainable"
+    assert c("$paramod$1f2e\\sf_fifo") == c("sf_window$top.x") == c("sf_repeat") == "buffers"
+    assert c("sf_hostlink") == c("sf_uart_rx") == c("sf_axil_stream$top.u") == "host_link"
+    assert c("net_soc") == c("sf_reset_sync") == c("other_frozen_b0") == "board_and_glue"
+
+
+def test_breakdown_counts_instances():
+    """A module instantiated n times (directly or through its parents) counts n times."""
+    stat = {"modules": {
+        "top": {"num_cells_by_type": {"LUT4": 1, "mid": 2}},
+        "mid": {"num_cells_by_type": {"$paramod\\sf_fifo\\Width=8": 3, "TRELLIS_FF": 5}},
+        "$paramod\\sf_fifo\\Width=8": {"num_cells_by_type": {"DP16KD": 1, "LUT4": 7}},
+    }}
+    b = fpga.breakdown(stat, "top", "net")
+    assert b["modules"]["sf_fifo"]["instances"] == 6
+    assert b["modules"]["sf_fifo"]["ebr"] == 6 and b["modules"]["sf_fifo"]["lut4"] == 42
+    assert b["modules"]["mid"]["ff"] == 10
+    assert b["categories"]["buffers"]["ebr"] == 6
+    assert b["categories"]["board_and_glue"]["lut4"] == 1
+
+
+def test_prog_dry_run(tmp_path, capsys):
+    bit = tmp_path / "x.bit"
+    bit.write_bytes(b"\xff\x00")
+    assert cli.main(["prog", "--board", "ulx3s-45f", "--bit", str(bit), "--dry-run"]) == 0
+    cmd = capsys.readouterr().out.split()
+    assert cmd[1:] == ["-b", "ulx3s", str(bit)] and Path(cmd[0]).name == "openFPGALoader"
