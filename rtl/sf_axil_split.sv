@@ -15,15 +15,15 @@
 //     select and the error flag are registers.  W is captured into its own holding
 //     register; AW and W may arrive in either order or in the same cycle.
 //   * A write goes out once AW is held (m*_awvalid) and once both AW and W are held
-//     (m*_wvalid), each from a register, each dropped after its own handshake.  B and R
-//     are passed through combinationally from the selected slave (valid/payload to the
-//     master, bready/rready to the slave); a decode error's B / R is generated from the
-//     holding registers.  The holding registers are freed by the B / R handshake on the
-//     master side, so one write and one read are outstanding at a time, independently of
-//     each other.  Latency: one clock more than the slave on each transaction.
-//   * Every valid and ready driven by the split comes from a register or from the
-//     opposite side's valid/ready of the same channel (B/R pass-through), never from a
-//     ready of the same channel: there is no path from a ready input to a valid output.
+//     (m*_wvalid), each from a register, each dropped after its own handshake.  The
+//     selected slave's B and R are registered (the slave sees bready/rready while the
+//     response register is empty); a decode error's B / R is generated from the holding
+//     registers.  The holding registers are freed by the B / R handshake on the master
+//     side, so one write and one read are outstanding at a time, independently of each
+//     other.  Latency: two clocks more than the slave on each transaction.
+//   * Every valid and ready driven by the split comes from registers only: no
+//     combinational path crosses the split (timing: the slaves' read-data muxes and the
+//     master's response logic meet only at a flop).
 //   * WDATA/WSTRB/AWPROT/ARPROT go to both slaves (only the selected one sees a valid).
 //     Slave responses (OKAY, SLVERR, DECERR) reach the master unchanged.
 //
@@ -162,13 +162,27 @@ module sf_axil_split #(
   assign m0_axil_wstrb   = wstrb_q;
   assign m1_axil_wstrb   = wstrb_q;
 
-  // B: pass-through from the selected slave, or SLVERR for a decode error
+  // B: the selected slave's response is registered (b_full_q), or SLVERR for a decode error
+  logic       b_full_q;
+  logic [1:0] bresp_q;
   assign b_slave_valid  = aw_sel_q ? m1_axil_bvalid : m0_axil_bvalid;
-  assign s_axil_bvalid  = aw_full_q && w_full_q && (aw_err_q || b_slave_valid);
-  assign s_axil_bresp   = aw_err_q ? RespSlverr : (aw_sel_q ? m1_axil_bresp : m0_axil_bresp);
-  assign m0_axil_bready = wr_fwd && w_full_q && !aw_sel_q && s_axil_bready;
-  assign m1_axil_bready = wr_fwd && w_full_q && aw_sel_q && s_axil_bready;
+  assign s_axil_bvalid  = aw_full_q && w_full_q && (aw_err_q || b_full_q);
+  assign s_axil_bresp   = aw_err_q ? RespSlverr : bresp_q;
+  assign m0_axil_bready = wr_fwd && w_full_q && !aw_sel_q && !b_full_q;
+  assign m1_axil_bready = wr_fwd && w_full_q && aw_sel_q && !b_full_q;
   assign b_done         = s_axil_bvalid && s_axil_bready;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      b_full_q <= 1'b0;
+      bresp_q  <= '0;
+    end else if (b_done) begin
+      b_full_q <= 1'b0;
+    end else if (wr_fwd && w_full_q && !b_full_q && b_slave_valid) begin
+      b_full_q <= 1'b1;
+      bresp_q  <= aw_sel_q ? m1_axil_bresp : m0_axil_bresp;
+    end
+  end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -234,14 +248,32 @@ module sf_axil_split #(
   assign m0_axil_arprot  = arprot_q;
   assign m1_axil_arprot  = arprot_q;
 
-  // R: pass-through from the selected slave, or SLVERR with data 0 for a decode error
+  // R: the selected slave's response is registered (r_full_q), or SLVERR with data 0 for
+  // a decode error
+  logic        r_full_q;
+  logic [1:0]  rresp_q;
+  logic [31:0] rdata_q;
   assign r_slave_valid  = ar_sel_q ? m1_axil_rvalid : m0_axil_rvalid;
-  assign s_axil_rvalid  = ar_full_q && (ar_err_q || r_slave_valid);
-  assign s_axil_rresp   = ar_err_q ? RespSlverr : (ar_sel_q ? m1_axil_rresp : m0_axil_rresp);
-  assign s_axil_rdata   = ar_err_q ? '0 : (ar_sel_q ? m1_axil_rdata : m0_axil_rdata);
-  assign m0_axil_rready = rd_fwd && !ar_sel_q && s_axil_rready;
-  assign m1_axil_rready = rd_fwd && ar_sel_q && s_axil_rready;
+  assign s_axil_rvalid  = ar_full_q && (ar_err_q || r_full_q);
+  assign s_axil_rresp   = ar_err_q ? RespSlverr : rresp_q;
+  assign s_axil_rdata   = ar_err_q ? '0 : rdata_q;
+  assign m0_axil_rready = rd_fwd && !ar_sel_q && !r_full_q;
+  assign m1_axil_rready = rd_fwd && ar_sel_q && !r_full_q;
   assign r_done         = s_axil_rvalid && s_axil_rready;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      r_full_q <= 1'b0;
+      rresp_q  <= '0;
+      rdata_q  <= '0;
+    end else if (r_done) begin
+      r_full_q <= 1'b0;
+    end else if (rd_fwd && !r_full_q && r_slave_valid) begin
+      r_full_q <= 1'b1;
+      rresp_q  <= ar_sel_q ? m1_axil_rresp : m0_axil_rresp;
+      rdata_q  <= ar_sel_q ? m1_axil_rdata : m0_axil_rdata;
+    end
+  end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
