@@ -246,9 +246,12 @@ module sf_axil_stream #(
 
   assign s_axil_arready = ~ar_full_q;
   assign rd_do  = ar_full_q && (!rvalid_q || s_axil_rready);
-  // 0x0000..0x003F: registers; 0x2000..0x3FFF: output windows (k = addr[12:11])
-  assign rd_low = (s_axil_araddr_q[AddrWidth-1:6] == '0);
-  assign rd_out = (s_axil_araddr_q[AddrWidth-1:13] == (AddrWidth - 13)'(1));
+  // 0x0000..0x003F: registers; 0x2000..0x3FFF: output windows (k = addr[12:11]).
+  // The wide range compares are made when the address is captured (timing: the pop
+  // decode then starts from flops).
+  logic rd_low_q, rd_out_q;
+  assign rd_low = rd_low_q;
+  assign rd_out = rd_out_q;
   assign rd_k   = s_axil_araddr_q[12:11];
   assign rd_reg = s_axil_araddr_q[4:2];
   assign out_nonempty = out_valid;
@@ -313,7 +316,11 @@ module sf_axil_stream #(
   end
 
   always_ff @(posedge clk_i) begin
-    if (s_axil_arvalid && !ar_full_q) s_axil_araddr_q <= s_axil_araddr;
+    if (s_axil_arvalid && !ar_full_q) begin
+      s_axil_araddr_q <= s_axil_araddr;
+      rd_low_q        <= (s_axil_araddr[AddrWidth-1:6] == '0);
+      rd_out_q        <= (s_axil_araddr[AddrWidth-1:13] == (AddrWidth - 13)'(1));
+    end
   end
 
   assign s_axil_rvalid = rvalid_q;
@@ -323,6 +330,7 @@ module sf_axil_stream #(
   // unused inputs / bits (protection, word-offset address bits, high write data bits)
   logic unused_bits;
   assign unused_bits = ^{s_axil_awprot, s_axil_arprot, s_axil_awaddr_q[9:0],
-                         s_axil_araddr_q[1:0], s_axil_wdata_q};
+                         s_axil_araddr_q[1:0], s_axil_araddr_q[AddrWidth-1:13], s_axil_araddr_q[9:6],
+                         s_axil_wdata_q};
 
 endmodule
