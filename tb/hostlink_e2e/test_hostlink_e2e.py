@@ -20,11 +20,9 @@ ACK, divided by baud/10 -> build/bench/hostlink.json.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
-import tty
 from pathlib import Path
 
 import cocotb
@@ -32,6 +30,7 @@ import cocotb.utils
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, FallingEdge
 
+from ptyuart import PtyUart
 from semifreddo import BUILD_DIR, REPO_ROOT, RTL_DIR, regmap, weights
 from semifreddo.hostlink import protocol as p
 from semifreddo.netdesc import load_description
@@ -77,32 +76,22 @@ def _time_of(offset: int, chunks: list[tuple[int, float]]) -> float:
 
 @cocotb.test(timeout_time=SIM_LIMIT_MS, timeout_unit="ms")
 async def load_through_pty(dut):
-    from cocotbext.uart import UartSink, UartSource
-
     log = dut._log
     Clock(dut.clk_i, CLK_NS, unit="ns").start()
     dut.uart_rx_i.value = 1
     dut.frame_start_i.value = 0
     dut.frame_done_i.value = 0
     dut.rst_ni.value = 0
-    usrc = UartSource(dut.uart_rx_i, baud=BAUD, bits=8, stop_bits=1)
-    usink = UartSink(dut.uart_tx_o, baud=BAUD, bits=8, stop_bits=1)
     await ClockCycles(dut.clk_i, 5)
     dut.rst_ni.value = 1
     await ClockCycles(dut.clk_i, 5)
 
-    master, slave = os.openpty()
-    tty.setraw(slave)
-    os.set_blocking(master, False)
-    port = os.ttyname(slave)
+    pty = PtyUart(dut.uart_rx_i, dut.uart_tx_o, BAUD)
     cmd = [str(Path(sys.executable).parent / "semifreddo"), "load", str(WEIGHTS), "--net", str(NET),
-           "--port", port, "--timeout", "120", "--retries", "2", "-q", "-v"]
+           "--port", pty.port, "--timeout", "120", "--retries", "2", "-q", "-v"]
     log.info("host tool: %s", " ".join(cmd))
     proc = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
-    host_bytes, dev_bytes = bytearray(), bytearray()
-    host_chunks: list[tuple[int, float]] = []      # (offset, sim time ns) pushed into the UART
-    dev_chunks: list[tuple[int, float]] = []       # (offset, sim time ns) taken from the UART
     overruns = 0
     wall0 = time.monotonic()
     cycles = 0
@@ -110,20 +99,7 @@ async def load_through_pty(dut):
         while proc.poll() is None:
             await ClockCycles(dut.clk_i, POLL_CYCLES)
             cycles += POLL_CYCLES
-            now = cocotb.utils.get_sim_time("ns")
-            try:
-                data = os.read(master, 65536)
-            except BlockingIOError:
-                data = b""
-            if data:
-                host_chunks.append((len(host_bytes), now))
-                host_bytes += data
-                await usrc.write(data)
-            out = bytes(usink.read_nowait())
-            if out:
-                dev_chunks.append((len(dev_bytes), now))
-                dev_bytes += out
-                os.write(master, out)
+            await pty.pump()
             overruns += int(dut.rx_overrun_o.value)
             if cycles % FRAME_CYCLES in (0, FRAME_CYCLES // 2):    # a frame enters, then leaves
                 sig = dut.frame_start_i if cycles % FRAME_CYCLES == 0 else dut.frame_done_i
@@ -136,11 +112,11 @@ async def load_through_pty(dut):
     finally:
         if proc.poll() is None:
             proc.kill()
-        os.close(master)
-        os.close(slave)
+        pty.close()
     log.info("host tool exit %s\nstdout: %s\nstderr: %s", proc.returncode, stdout.strip(), stderr.strip())
     assert proc.returncode == 0, stderr
     assert overruns == 0
+    host_bytes, dev_bytes, host_chunks, dev_chunks = pty.host_bytes, pty.dev_bytes, pty.host_chunks, pty.dev_chunks
 
     # what went over the wire
     net = load_description(NET)
