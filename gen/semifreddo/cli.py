@@ -139,7 +139,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from . import bench
 
     try:
-        report = bench.run(Path(args.net), args.section or None)
+        report = bench.run(Path(args.net), args.section or None, Path(args.out), quick=args.quick)
     except DescriptionError as exc:
         raise CliError(f"{args.net}: {exc}") from None
     print(bench.to_markdown(report))
@@ -281,7 +281,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("bench", help="measure figures into build/bench/report.{json,md}")
     net_arg(sp)
-    sp.add_argument("--section", action="append", help="run only this section (repeatable)")
+    sp.add_argument("--section", action="append", choices=["golden", "frozen_layers", "area", "power", "speed",
+                                                           "tool_speed", "whole_design"],
+                    help="run only this section (repeatable)")
+    sp.add_argument("--quick", action="store_true",
+                    help="CI variant: shrunken network (2 frozen channels, 16x16), small suite, no x*W synthesis")
+    sp.add_argument("--out", default="build/bench", help="output folder (default build/bench)")
     sp.set_defaults(func=cmd_bench)
 
     sp = sub.add_parser("generate", help="generate the network's RTL (and report the multiplier time-sharing)")
@@ -314,8 +319,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("results", help="regenerate docs/results.md: trained weight sets, golden model, hardware")
     sp.add_argument("--trained", default=str(REPO_ROOT / "weights" / "trained"), help="folder of `make train`")
     sp.add_argument("--out", default=str(REPO_ROOT / "docs" / "results.md"))
-    sp.add_argument("--sim-images", type=int, default=1,
-                    help="simulate this many face images and this many photographs per weight set (default 1)")
+    sp.add_argument("--sim-images", type=int, default=2,
+                    help="simulate this many face images and this many photographs per weight set (default 2)")
     sp.add_argument("--no-sim", action="store_true", help="skip the hardware simulation")
     sp.set_defaults(func=cmd_results)
 
