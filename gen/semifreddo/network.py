@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from . import RTL_DIR, golden, regmap
+from .regmap import clog2, pow2_ceil
 from .netdesc import ClassificationHead, ConvSpec, DenseHead, Network
 from .render import header, render
 from .fileio import write_text
@@ -32,14 +33,6 @@ GENERATOR = "semifreddo.network"
 #: Library modules of a whole network, in compile order (packages first).
 LIBRARY = ["sf_fifo.sv", "sf_window.sv", "sf_weight_mem.sv", "sf_fork.sv", "sf_join.sv", "sf_blend.sv",
            "sf_shuffle.sv", "sf_repeat.sv", "sf_tconv.sv", "sf_class_head.sv"]
-
-
-def clog2(n: int) -> int:
-    return max(0, (n - 1).bit_length())
-
-
-def pow2_ceil(n: int) -> int:
-    return 1 << clog2(n)
 
 
 @dataclass
@@ -73,11 +66,11 @@ class Netlist:
     unused: list[str] = field(default_factory=list)                 # expressions nobody reads
 
 
-def stream_ports(prefix: str, s: Stream, *, bank: bool | None = None, data: str | None = None) -> list[tuple[str, str]]:
+def stream_ports(prefix: str, s: Stream, *, bank: bool | None = None) -> list[tuple[str, str]]:
     """Port connections of a stream port named *prefix* (``s_axis``...) to stream *s*."""
     use_bank = s.bank if bank is None else bank
     ports = [(f"{prefix}_tvalid", s.sig("valid")), (f"{prefix}_tready", s.sig("ready")),
-             (f"{prefix}_tdata", data or s.sig("data")), (f"{prefix}_tuser", s.sig("user")),
+             (f"{prefix}_tdata", s.sig("data")), (f"{prefix}_tuser", s.sig("user")),
              (f"{prefix}_tlast", s.sig("last"))]
     if use_bank:
         ports.append((f"{prefix}_tbank", s.sig("bank")))
