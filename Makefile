@@ -41,7 +41,7 @@ bench: $(STAMP)
 	$(SF) bench
 
 fpga: $(STAMP)
-	$(SF) fpga --board $(BOARD) --net $(NET) $(if $(MHZ),--mhz $(MHZ)) $(if $(SEEDS),--seeds $(SEEDS))
+	$(SF) fpga --board $(BOARD) --net $(NET) $(if $(MHZ),--mhz $(MHZ)) $(if $(SEEDS),--seeds $(SEEDS)) $(if $(DSP_BUDGET),--dsp-budget $(DSP_BUDGET))
 
 # Loads build/fpga/$(BOARD).bit into the FPGA's SRAM with openFPGALoader (FLASH=1: SPI
 # flash).  Untested on hardware (no board on the build machines); see fpga/README.md.

@@ -175,6 +175,11 @@ module sf_uart_axil #(
   logic                 bpend_d, bpend_q;
   logic                 arvalid_d, arvalid_q;
   logic                 rpend_d, rpend_q;
+  // Timing: B and R responses are registered before the state machine looks at them
+  // (the interconnect's response mux would otherwise sit in front of its whole decode).
+  logic                 bvalid_q, rvalid_q;
+  logic [1:0]           bresp_q, rresp_q;
+  logic [31:0]          rdata_q;
   logic [31:0]          axaddr_d, axaddr_q;
   logic [31:0]          wdata_d, wdata_q;
 
@@ -215,8 +220,8 @@ module sf_uart_axil #(
   assign receiving = state_q inside {StSync, StSeq, StCmd, StLen, StAddr, StData, StCrc};
   assign in_fire   = s_axis_tvalid && receiving;
   assign in_byte   = s_axis_tdata;
-  assign b_fire    = bpend_q && m_axil_bvalid;
-  assign r_fire    = rpend_q && m_axil_rvalid;
+  assign b_fire    = bvalid_q;   // a registered response: consumed in this clock
+  assign r_fire    = rvalid_q;
   assign out_free  = !out_valid_q || m_axis_tready;
   assign axi_busy  = awvalid_q || wvalid_q || bpend_q || arvalid_q || rpend_q;
 
@@ -278,9 +283,9 @@ module sf_uart_axil #(
     out_data_d  = out_data_q;
     awvalid_d   = awvalid_q && !m_axil_awready;
     wvalid_d    = wvalid_q && !m_axil_wready;
-    bpend_d     = bpend_q && !m_axil_bvalid;
+    bpend_d     = bpend_q && !bvalid_q;
     arvalid_d   = arvalid_q && !m_axil_arready;
-    rpend_d     = rpend_q && !m_axil_rvalid;
+    rpend_d     = rpend_q && !rvalid_q;
     axaddr_d    = axaddr_q;
     wdata_d     = wdata_q;
     acks_d      = acks_q;
@@ -429,9 +434,9 @@ module sf_uart_axil #(
 
       StWrWait: begin
         if (b_fire) begin
-          if (m_axil_bresp != 2'b00) begin
+          if (bresp_q != 2'b00) begin
             state_d    = StResp;
-            rsp_code_d = (m_axil_bresp == 2'b11) ? NakBusDecerr : NakBusSlverr;
+            rsp_code_d = (bresp_q == 2'b11) ? NakBusDecerr : NakBusSlverr;
             rsp_arg_d  = word_q[7:0];
             rsp_pay_d  = PayNone;
           end else if (word_q == {1'b0, len_q}) begin
@@ -461,10 +466,10 @@ module sf_uart_axil #(
       StRdWait: begin
         if (r_fire) begin
           buf_we    = 1'b1;
-          buf_wdata = m_axil_rdata;
-          if (m_axil_rresp != 2'b00) begin
+          buf_wdata = rdata_q;
+          if (rresp_q != 2'b00) begin
             state_d    = StResp;
-            rsp_code_d = (m_axil_rresp == 2'b11) ? NakBusDecerr : NakBusSlverr;
+            rsp_code_d = (rresp_q == 2'b11) ? NakBusDecerr : NakBusSlverr;
             rsp_arg_d  = word_q[7:0];
             rsp_pay_d  = PayNone;
           end else if (word_q == {1'b0, len_q}) begin
@@ -596,6 +601,25 @@ module sf_uart_axil #(
     wdata_q    <= wdata_d;
   end
 
+  // response registers (valid bits cleared by the clock after capture: ready is low then)
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      bvalid_q <= 1'b0;
+      rvalid_q <= 1'b0;
+    end else begin
+      bvalid_q <= m_axil_bvalid && m_axil_bready;
+      rvalid_q <= m_axil_rvalid && m_axil_rready;
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (m_axil_bvalid && m_axil_bready) bresp_q <= m_axil_bresp;
+    if (m_axil_rvalid && m_axil_rready) begin
+      rdata_q <= m_axil_rdata;
+      rresp_q <= m_axil_rresp;
+    end
+  end
+
   always_ff @(posedge clk_i) begin
     if (buf_we) buf_mem[buf_waddr] <= buf_wdata;
   end
@@ -618,10 +642,10 @@ module sf_uart_axil #(
   assign m_axil_wdata   = wdata_q;
   assign m_axil_wstrb   = 4'hF;
   assign m_axil_wvalid  = wvalid_q;
-  assign m_axil_bready  = bpend_q;
+  assign m_axil_bready  = bpend_q && !bvalid_q;
   assign m_axil_araddr  = axaddr_q[AddrWidth-1:0];
   assign m_axil_arprot  = 3'b000;
   assign m_axil_arvalid = arvalid_q;
-  assign m_axil_rready  = rpend_q;
+  assign m_axil_rready  = rpend_q && !rvalid_q;
 
 endmodule

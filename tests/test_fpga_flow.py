@@ -24,6 +24,9 @@ from semifreddo.toolchain import lint
 
 #: The default board of `make fpga`: the test builds for it.
 BOARD = fpga.DEFAULT_BOARD
+#: MULT18X18D budget of the flow test: below what the small net needs, so that some of its
+#: multipliers go to LUTs (the path the reference network takes on the 85F).
+DSP_BUDGET = 10
 
 SMALL = {
     "format": "semifreddo-net/1", "name": "fpgaci",
@@ -64,7 +67,8 @@ def flow(tmp_path_factory):
     folder = tmp_path_factory.mktemp("fpga")
     net = write_small_net(folder, seed)
     out = folder / "out"
-    status = cli.main(["fpga", "--board", BOARD, "--net", str(net), "--out", str(out)])
+    status = cli.main(["fpga", "--board", BOARD, "--net", str(net), "--out", str(out),
+                       "--dsp-budget", str(DSP_BUDGET)])
     report = out / "report.json"
     if report.is_file():
         r = json.loads(report.read_text())
@@ -122,6 +126,11 @@ def test_breakdown_separates_parts(flow):
     for cat in ("frozen", "trainable", "buffers", "host_link"):
         res = r["breakdown"][cat]
         assert res["lut4"] + res["ccu2c"] + res["ff"] > 0, f"{cat} empty"
+    # the parts add up to the placed netlist's totals (one synthesis gives both; flattening
+    # then drops what no module boundary needs any more, a little logic)
+    for key in fpga.RESOURCE_CELLS:
+        parts = sum(r["breakdown"][c][key] for c in fpga.CATEGORIES)
+        assert r[key] <= parts <= r[key] * 1.02 + 2, (key, parts, r[key])
     # the per-module table adds up to the per-part table
     for cat in fpga.CATEGORIES:
         for key in fpga.RESOURCE_CELLS:
@@ -149,6 +158,24 @@ def test_frozen_logic_has_no_multipliers(flow):
 
 
 @pytest.mark.slow
+def test_dsp_budget_moves_multipliers_to_luts(flow):
+    _, out, _ = flow
+    r = json.loads((out / "report.json").read_text())
+    d = r["dsp_budget"]
+    assert d["budget"] == DSP_BUDGET and d["mult18_needed"] > DSP_BUDGET, d
+    assert d["mult18_needed"] - d["mult18_moved_to_luts"] <= DSP_BUDGET
+    assert r["mult18"] == d["mult18_needed"] - d["mult18_moved_to_luts"] <= DSP_BUDGET, (r["mult18"], d)
+    # the chosen instances hold no MULT18X18D in the netlist that was placed
+    stat = json.loads((out / "work" / "stat_hier.json").read_text())
+    top = r["top"]
+    chosen = {name for name in stat["modules"] if fpga.instance_path(name, top) in d["lut_multiplier_instances"]}
+    assert len(chosen) == len(d["lut_multiplier_instances"]) > 0, (chosen, d)
+    for name in chosen:
+        cells = stat["modules"][name]["num_cells_by_type"]
+        assert "MULT18X18D" not in cells and cells.get("LUT4", 0) > 0, name
+
+
+@pytest.mark.slow
 def test_generated_rtl_lints(flow):
     """The generated SoC (host link, split, network, stream bridge) lints clean."""
     _, out, _ = flow
@@ -169,6 +196,7 @@ def test_generated_rtl_lints(flow):
     (["fpga", "--mhz", "40"], "--mhz"),
     (["fpga", "--mhz", "nan"], "--mhz"),
     (["fpga", "--seeds", "0"], "--seeds"),
+    (["fpga", "--dsp-budget", "-1"], "--dsp-budget"),
     (["prog", "--board", "icebreaker", "--dry-run"], "--board"),
 ])
 def test_bad_option_one_line_exit_2(argv, option, capsys, tmp_path):
@@ -186,6 +214,35 @@ def test_classify_by_module_name():
     assert c("$paramod$1f2e\\sf_fifo") == c("sf_window$top.x") == c("sf_repeat") == "buffers"
     assert c("sf_hostlink") == c("sf_uart_rx") == c("sf_axil_stream$top.u") == "host_link"
     assert c("net_soc") == c("sf_reset_sync") == c("other_frozen_b0") == "board_and_glue"
+
+
+def test_multiplier_count_from_rtlil():
+    rtlil = "\n".join([
+        "module \\sf_tconv$top.u_a", "  cell $mul $1", "    parameter \\A_WIDTH 9",
+        "    parameter \\B_WIDTH 8", "    parameter \\Y_WIDTH 17", "  end",
+        "  cell $mul $2", "    parameter \\A_WIDTH 20", "    parameter \\B_WIDTH 18", "  end",
+        "  cell $add $3", "    parameter \\A_WIDTH 40", "    parameter \\B_WIDTH 40", "  end", "end",
+        "module \\top", "  cell $mul $4", "    parameter \\A_WIDTH 1", "    parameter \\B_WIDTH 8", "  end", "end"])
+    assert fpga.module_mult18(rtlil) == {"\\sf_tconv$top.u_a": 1 + 2, "\\top": 0}
+    assert fpga.mult18_of(18, 18) == 1 and fpga.mult18_of(35, 18) == 2 and fpga.mult18_of(36, 36) == 9
+
+
+@pytest.mark.parametrize("per_module,budget,expected", [
+    ({"a": 27, "b": 27, "c": 36, "d": 4}, 100, []),
+    ({"a": 27, "b": 27, "c": 36, "d": 4}, 60, ["c"]),             # excess 34: the biggest covers it
+    ({"a": 27, "b": 27, "c": 36, "d": 4}, 40, ["a", "c"]),        # 36 alone is short by 18
+    ({"a": 30, "b": 5, "c": 4}, 35, ["c"]),                       # the big one is given back
+    ({"a": 3, "b": 3}, 0, ["a", "b"]),
+])
+def test_choose_lut_multipliers(per_module, budget, expected):
+    chosen = fpga.choose_lut_multipliers(per_module, budget)
+    assert chosen == expected
+    assert sum(v for k, v in per_module.items() if k not in chosen) <= budget
+
+
+def test_instance_path():
+    assert fpga.instance_path("\\sf_tconv$ulx3s_85f_top.u_design.u_net.u_a_b0", "ulx3s_85f_top") == \
+        "u_design.u_net.u_a_b0"
 
 
 def test_breakdown_counts_instances():

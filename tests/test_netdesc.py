@@ -83,9 +83,9 @@ DESCRIPTION_MISTAKES = [
     (lambda d: d["input"].update(colour="rgb"), ["input.colour", "unknown key"]),
     (lambda d: d["frozen"]["blocks"][0].pop("kernel"), ["frozen.blocks[0].kernel", "missing"]),
     (lambda d: d["frozen"]["blocks"][0].update(weight_bits=9), ["frozen.blocks[0].weight_bits", "at most 8"]),
-    (lambda d: d["trainable"]["cores"][1]["blocks"][1].update(blend_map=[0, 1, 2, 99]),
+    (lambda d: d["trainable"]["cores"][1]["blocks"][1].update(blend_map=[0, 1, 99]),
      ["trainable.cores[1].blocks[1].blend_map", "out of range"]),
-    (lambda d: d["repeat"].update(first_block=1), ["repeat.first_block", "stride 1"]),
+    (lambda d: d["frozen"]["blocks"][2].update(stride=2), ["repeat.first_block", "stride 1"]),
     (lambda d: d["shuffle"].update(channels=9), ["shuffle.channels", "exceeds"]),
     (lambda d: d["heads"].update(c={"type": "dense", "out_channels": 1, "requant": {"shift": 1}}),
      ["heads.c", "no trainable core"]),
@@ -143,8 +143,8 @@ def _frozen_with(base_desc, tmp_path, edit):
 FROZEN_MISTAKES = [
     (lambda a: a["block1.weight"].__setitem__((0, 0, 0, 0), 8), ["block1.weight", "out of range", "4-bit"]),
     (lambda a: a.__setitem__("block0.weight", a["block0.weight"][:, :2]), ["block0.weight", "shape"]),
-    (lambda a: a.__setitem__("block2.bias", np.full(16, np.nan)), ["block2.bias", "NaN"]),
-    (lambda a: a.__setitem__("block2.bias", np.full(16, 0.5)), ["block2.bias", "non-integer"]),
+    (lambda a: a.__setitem__("block2.bias", np.full(12, np.nan)), ["block2.bias", "NaN"]),
+    (lambda a: a.__setitem__("block2.bias", np.full(12, 0.5)), ["block2.bias", "non-integer"]),
     (lambda a: a.pop("block1.bias"), ["block1.bias", "missing array"]),
     (lambda a: a.__setitem__("block9.weight", np.zeros(3)), ["block9.weight", "unknown array"]),
 ]

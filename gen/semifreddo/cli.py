@@ -178,7 +178,7 @@ def cmd_fpga(args: argparse.Namespace) -> int:
     from . import fpga, weights
 
     opt = fpga.FpgaOptions(board=args.board, seed=args.seed, seeds=args.seeds, mhz=args.mhz,
-                           out=Path(args.out))
+                           dsp_budget=args.dsp_budget, out=Path(args.out))
     try:
         fpga.check_options(opt)          # bad options fail before any file is read
     except fpga.BadInput as exc:
@@ -305,6 +305,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--seed", type=int, default=1, help="nextpnr placement seed (first one tried)")
     sp.add_argument("--seeds", type=int, default=1, help="try this many seeds, keep the best timing")
     sp.add_argument("--mhz", type=float, default=100.0, help="core clock (PLL), >= 48 for the host link")
+    sp.add_argument("--dsp-budget", type=int, default=None,
+                    help="MULT18X18D the design may use (default: all of the device's); the "
+                         "multipliers beyond it go to LUTs, whole modules, largest first")
     sp.add_argument("--out", default="build/fpga", help="output folder")
     sp.set_defaults(func=cmd_fpga)
 

@@ -195,6 +195,13 @@ def base_module(name: str) -> str:
     return name.split("$", 1)[0]   # read_slang --keep-hierarchy: <module>$<instance path>
 
 
+def instance_path(module: str, top: str) -> str:
+    """``sf_tconv$<top>.u_design.u_net.u_a_b0`` -> ``u_design.u_net.u_a_b0`` (read_slang
+    --keep-hierarchy names one module per instance after its path)."""
+    path = module.lstrip("\\").split("$", 1)[-1]
+    return path[len(top) + 1:] if path.startswith(f"{top}.") else path
+
+
 def classify(module: str, net_name: str) -> str:
     m = base_module(module)
     if m.startswith(f"{net_name}_frozen_"):
@@ -257,6 +264,7 @@ class FpgaOptions:
     seed: int = 1
     seeds: int = 1
     mhz: float = 100.0
+    dsp_budget: int | None = None   # MULT18X18D the design may use; None: all of the device's
     out: Path = field(default_factory=lambda: REPO_ROOT / "build" / "fpga")
 
 
@@ -267,29 +275,131 @@ def check_options(opt: FpgaOptions) -> Board:
                        f"and needs >= {MIN_MHZ:g} MHz), got {opt.mhz:g}")
     if opt.seeds < 1:
         raise BadInput(f"--seeds: must be >= 1, got {opt.seeds}")
+    if opt.dsp_budget is not None and opt.dsp_budget < 0:
+        raise BadInput(f"--dsp-budget: must be >= 0, got {opt.dsp_budget}")
     if opt.seed < 0:
         raise BadInput(f"--seed: must be >= 0, got {opt.seed}")
     return board
 
 
-def _yosys_script(pll: str, names: list[str], top: str, json_name: str) -> str:
-    """Two syntheses in one yosys run.  SystemVerilog goes through the yosys-slang
-    frontend (``read_slang``: full IEEE 1800-2017, which the generated RTL needs); the
-    PLL file is read first by yosys itself so that its EHXPLLL stays a primitive (slang
-    then sees ``<pll>`` as an already-loaded module).  ``-j 1``: WebAssembly has no threads."""
-    read = f"read_verilog -sv {pll}\nread_slang -j 1 --top {top} {{opt}}{' '.join(names)}"
+def _read_script(pll: str, names: list[str], top: str) -> str:
+    """Read the design, hierarchy kept (one module per instance), coarse clean-up; writes
+    ``pre.il`` for the synthesis and ``mul.il`` (every multiplier with its widths) for the
+    DSP budget.  SystemVerilog goes through the yosys-slang frontend (``read_slang``: full
+    IEEE 1800-2017, which the generated RTL needs); the PLL file is read first by yosys
+    itself so that its EHXPLLL stays a primitive (slang then sees ``<pll>`` as an
+    already-loaded module).  ``-j 1``: WebAssembly has no threads."""
     return "\n".join([
-        # 1. the netlist that is placed: flattened, best quality
-        read.format(opt=""),
-        f"synth_ecp5 -top {top} -json {json_name}",
-        "tee -q -o stat_flat.json stat -json",
-        # 2. the same design with its hierarchy kept, for the per-module breakdown only
-        "design -reset",
-        read.format(opt="--keep-hierarchy "),
-        f"synth_ecp5 -top {top} -noflatten",
-        f"tee -q -o stat_hier.json stat -json -top {top}",
+        f"read_verilog -sv {pll}",
+        f"read_slang -j 1 --top {top} --keep-hierarchy {' '.join(names)}",
+        f"hierarchy -top {top}",
+        "proc", "opt_expr", "opt_clean", "wreduce",
+        "write_rtlil pre.il",
+        "select t:$mul", "write_rtlil -selected mul.il",
         "",
     ])
+
+
+def _synth_script(top: str, json_name: str, lut_multipliers: list[str]) -> str:
+    """One synthesis with the hierarchy kept: its per-module ``stat`` is the breakdown,
+    and the same netlist, flattened afterwards, is what nextpnr places (so the breakdown
+    adds up to the totals; the price is no optimisation across module boundaries).
+    Modules in *lut_multipliers* get radix-4 Booth multipliers in LUTs (``booth``) instead
+    of MULT18X18D: the DSP budget."""
+    return "\n".join([
+        "read_rtlil pre.il",
+        *([f"booth {' '.join(lut_multipliers)}"] if lut_multipliers else []),
+        f"synth_ecp5 -top {top} -noflatten",
+        f"tee -q -o stat_hier.json stat -json -top {top}",
+        "flatten -noscopeinfo", "opt_clean",
+        "tee -q -o stat_flat.json stat -json",
+        f"write_json {json_name}",
+        "",
+    ])
+
+
+#: MULT18X18D of the ECP5 devices (sysDSP: 2 per slice).
+DEVICE_MULT18 = {"LFE5U-12F": 28, "LFE5U-25F": 28, "LFE5U-45F": 72, "LFE5U-85F": 156}
+
+
+def mult18_of(a_width: int, b_width: int) -> int:
+    """MULT18X18D that yosys' ``mul2dsp`` (18x18 signed, both operands >= 2 bits) uses
+    for one multiplier: wider operands are split into 17-bit slices."""
+    if min(a_width, b_width) < 2:
+        return 0
+
+    def slices(w: int) -> int:
+        return 1 if w <= 18 else -(-(w - 1) // 17)
+
+    return slices(a_width) * slices(b_width)
+
+
+def module_mult18(rtlil: str) -> dict[str, int]:
+    """Module name -> MULT18X18D its own multipliers need, from ``write_rtlil`` text."""
+    out: dict[str, int] = {}
+    module, params, in_mul = None, {}, False
+
+    def close() -> None:
+        if in_mul and module is not None:
+            out[module] = out.get(module, 0) + mult18_of(params.get("A_WIDTH", 0), params.get("B_WIDTH", 0))
+
+    for line in rtlil.splitlines():
+        tok = line.split()
+        if not tok:
+            continue
+        if tok[0] == "module":
+            module = tok[1]
+        elif tok[0] == "cell":
+            close()
+            in_mul, params = tok[1] == "$mul", {}
+        elif tok[0] == "parameter" and in_mul and len(tok) == 3 and tok[1] in ("\\A_WIDTH", "\\B_WIDTH"):
+            params[tok[1][1:]] = int(tok[2])
+        elif tok[0] == "end" and line == "  end":
+            close()
+            in_mul = False
+    return out
+
+
+def choose_lut_multipliers(per_module: dict[str, int], budget: int) -> list[str]:
+    """Modules whose multipliers go to LUTs so that the rest fit *budget* MULT18X18D, with
+    few multipliers moved: while the excess is not covered, take the smallest module that
+    covers it alone, or else the largest one and go on."""
+    excess = sum(per_module.values()) - budget
+    left = {m: n for m, n in per_module.items() if n > 0}
+    chosen: list[str] = []
+    while excess > 0:
+        covering = [m for m, n in left.items() if n >= excess]
+        pick = (min(covering, key=lambda m: (left[m], m)) if covering
+                else max(left, key=lambda m: (left[m], m)))
+        chosen.append(pick)
+        excess -= left.pop(pick)
+    return sorted(chosen)
+
+
+def _copy_sources(sources: list[Path], work: Path) -> list[str]:
+    """yosys (WebAssembly) sees only its working directory: copies of every source in
+    ``<work>/src``, numbered in compile order; returns their relative names."""
+    src = work / "src"
+    if src.exists():
+        shutil.rmtree(src)
+    src.mkdir(parents=True)
+    names = []
+    for i, s in enumerate(sources):
+        names.append(f"src/{i:02d}_{Path(s).name}")
+        shutil.copyfile(s, work / names[-1])
+    return names
+
+
+def _yosys(work: Path, name: str) -> None:
+    """Run ``<work>/<name>.ys`` (log ``<name>.log``)."""
+    proc = _run([yowasp("yosys"), "-q", "-l", f"{name}.log", "-s", f"{name}.ys"], work, work / f"{name}.out")
+    if proc.returncode != 0 and "call stack exhausted" in proc.stdout + proc.stderr:
+        # abc9's netlist export recurses along combinational paths: a path thousands of
+        # gates deep exhausts WebAssembly's fixed call stack (yosys 0.70 has no -noabc9).
+        raise ToolError(f"yosys ran out of WebAssembly call stack in abc9 (log: {work / f'{name}.log'}): "
+                        "a combinational path is too deep (a long unbalanced operator chain?)")
+    if proc.returncode != 0:
+        raise ToolError(f"yosys failed (log: {work / f'{name}.log'}): {_last_error(proc)}")
 
 
 def _nextpnr_report(path: Path) -> dict[str, Any]:
@@ -356,31 +466,34 @@ def build(net: Network, frozen: list[ConvWeights], opt: FpgaOptions,
     steps["generate"] = time.perf_counter() - t
     log(f"fpga: design {design.top} from {prov_name}; {len(sources)} source files")
 
-    # yosys sees only its working directory: copies of every source there.
-    names = []
-    (work / "src").mkdir()
-    for i, s in enumerate(sources):
-        names.append(f"src/{i:02d}_{s.name}")
-        shutil.copyfile(s, work / names[-1])
+    names = _copy_sources(sources, work)
     pll_name = names.pop(sources.index(rtl_dir / f"{pll.module}.sv"))
     shutil.copyfile(lpf, work / lpf.name)
     json_name = f"{top}.json"
     t = time.perf_counter()
-    write_text(work / "synth.ys", _yosys_script(pll_name, names, top, json_name))
+    log("fpga: yosys read ...")
+    write_text(work / "read.ys", _read_script(pll_name, names, top))
+    _yosys(work, "read")
+    mult18 = module_mult18((work / "mul.il").read_text())
+    budget = DEVICE_MULT18[board.device] if opt.dsp_budget is None else opt.dsp_budget
+    lut_mults = choose_lut_multipliers(mult18, budget)
+    dsp = {"mult18_needed": sum(mult18.values()), "budget": budget,
+           "lut_multiplier_instances": [instance_path(m, top) for m in lut_mults],
+           "mult18_moved_to_luts": sum(mult18[m] for m in lut_mults)}
+    if lut_mults:
+        log(f"fpga: {dsp['mult18_needed']} MULT18X18D needed, {budget} in the budget: "
+            f"{dsp['mult18_moved_to_luts']} multipliers of {len(lut_mults)} modules go to LUTs (booth)")
     log("fpga: yosys synth_ecp5 ...")
-    proc = _run([yowasp("yosys"), "-q", "-l", "yosys.log", "-s", "synth.ys"], work, work / "yosys.out")
-    if proc.returncode != 0 and "call stack exhausted" in proc.stdout + proc.stderr:
-        # abc9's netlist export recurses along combinational paths: a path thousands of
-        # gates deep exhausts WebAssembly's fixed call stack (yosys 0.70 has no -noabc9).
-        raise ToolError(f"yosys ran out of WebAssembly call stack in abc9 (log: {work / 'yosys.log'}): "
-                        "a combinational path is too deep (a long unbalanced operator chain?)")
+    write_text(work / "synth.ys", _synth_script(top, json_name, lut_mults))
+    _yosys(work, "synth")
     steps["yosys"] = time.perf_counter() - t
-    if proc.returncode != 0:
-        raise ToolError(f"yosys failed (log: {work / 'yosys.log'}): {_last_error(proc)}")
     flat = json.loads((work / "stat_flat.json").read_text())
     hier = json.loads((work / "stat_hier.json").read_text())
     flat_cells = _top_cells(flat, top)
     totals = _resources(flat_cells)
+    if totals["mult18"] > DEVICE_MULT18[board.device]:
+        raise BadInput(f"--dsp-budget: the design needs {totals['mult18']} MULT18X18D, the "
+                       f"{board.device} has {DEVICE_MULT18[board.device]}")
     brk = breakdown(hier, top, net.name)
 
     # nextpnr, one run per seed; keep the best worst-clock margin.
@@ -434,6 +547,7 @@ def build(net: Network, frozen: list[ConvWeights], opt: FpgaOptions,
         "seeds_tried": [{"seed": r["seed"], "seconds": r["seconds"],
                          "fmax_mhz": {c: round(v["achieved"], 2) for c, v in r["report"]["fmax"].items()}}
                         for r in runs],
+        "dsp_budget": dsp,
         "breakdown": brk["categories"],
         "modules": brk["modules"],
         "bitstream": str(bit), "bitstream_bytes": bit.stat().st_size,
@@ -475,6 +589,10 @@ def to_markdown(r: dict[str, Any]) -> str:
         + f" -> timing {'met' if r['timing_met'] else 'NOT met'} (seed {r['seed']}, "
         f"{len(r['seeds_tried'])} tried)",
         f"- synthesised: {', '.join(f'{k} {r[k]}' for k in keys)}",
+        f"- DSP budget: {r['dsp_budget']['mult18_needed']} MULT18X18D needed, budget "
+        f"{r['dsp_budget']['budget']}; {r['dsp_budget']['mult18_moved_to_luts']} multipliers in LUTs"
+        + (" (" + ", ".join(r['dsp_budget']['lut_multiplier_instances']) + ")"
+           if r['dsp_budget']['lut_multiplier_instances'] else ""),
         f"- wall time {r['wall_seconds']:g} s (" + ", ".join(f"{k} {v:g} s" for k, v in r["step_seconds"].items())
         + ")",
         f"- bitstream `{r['bitstream']}` ({r['bitstream_bytes']} bytes)",
@@ -496,9 +614,8 @@ def to_markdown(r: dict[str, Any]) -> str:
         *(f"| {m} | {v['category']} | {v['instances']} | " + " | ".join(str(v[k]) for k in keys) + " |"
           for m, v in r["modules"].items()),
         "",
-        "Totals above come from the flattened netlist that is placed; the breakdown from a "
-        "second synthesis with the hierarchy kept (no cross-module optimisation), so its sums "
-        "can differ slightly.",
+        "Totals and breakdown come from one synthesis with the hierarchy kept (no "
+        "optimisation across module boundaries), flattened afterwards for nextpnr.",
         "",
     ]
     return "\n".join(lines)
@@ -536,13 +653,11 @@ def module_fmax(sources: list[Path], top: str, work: Path, *, board: str = DEFAU
     b = get_board(board)
     work = Path(work).resolve()
     work.mkdir(parents=True, exist_ok=True)
-    names = [str(Path(s).resolve()) for s in library_closure(list(sources))]
+    names = _copy_sources(library_closure(list(sources)), work)
     (work / "ooc.ys").write_text(f"read_slang -j 1 --top {top} {' '.join(names)}\n"
                                  f"synth_ecp5 -top {top} -json ooc.json\ntee -q -o ooc_stat.json stat -json\n")
     t0 = time.perf_counter()
-    proc = _run([yowasp("yosys"), "-q", "-l", "ooc_yosys.log", "ooc.ys"], work, work / "ooc_yosys.out")
-    if proc.returncode != 0:
-        raise ToolError(f"yosys failed (log: {work / 'ooc_yosys.log'}): {_last_error(proc)}")
+    _yosys(work, "ooc")
     t1 = time.perf_counter()
     cmd = [yowasp("nextpnr-ecp5"), b.nextpnr_device, "--package", b.package, "--speed", str(b.speed),
            "--json", "ooc.json", "--out-of-context", "--freq", f"{mhz:g}", "--report", "ooc_report.json",

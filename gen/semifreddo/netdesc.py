@@ -32,6 +32,9 @@ HEAD_DEFAULTS = {
 }
 DEFAULT_ALPHA_BITS = 8
 DEFAULT_ADDER_LEVELS = 2
+#: Readers per register in a frozen datapath before the register is copied (0: no limit,
+#: inputs not registered); docs/architecture.md, "Frozen datapath timing".
+DEFAULT_REGISTER_FANOUT = 16
 
 
 class DescriptionError(ValueError):
@@ -152,6 +155,7 @@ class Network:
     frozen_weights: Path | None
     frozen_sha256: str
     adder_levels_per_stage: int
+    register_fanout: int
     alpha_bits: int
     cores: tuple[Core, Core]
     shuffle: Shuffle | None
@@ -312,6 +316,7 @@ def _fill_defaults(raw: dict[str, Any]) -> dict[str, Any]:
     d.setdefault("max_line_width", d["input"]["width"])
     fz = d["frozen"]
     fz.setdefault("adder_levels_per_stage", DEFAULT_ADDER_LEVELS)
+    fz.setdefault("register_fanout", DEFAULT_REGISTER_FANOUT)
     for b in fz["blocks"]:
         for k, v in FROZEN_BLOCK_DEFAULTS.items():
             b.setdefault(k, v)
@@ -405,6 +410,7 @@ def _resolve(d: dict[str, Any], base_dir: Path | None, source: Path | None) -> N
         frozen_weights=(base_dir / weights) if base_dir is not None else None,
         frozen_sha256=d["frozen"]["sha256"],
         adder_levels_per_stage=d["frozen"]["adder_levels_per_stage"],
+        register_fanout=d["frozen"]["register_fanout"],
         alpha_bits=d["trainable"]["alpha_bits"], cores=(cores[0], cores[1]),
         shuffle=Shuffle(frozenset(sh["after_blocks"]), sh["channels"]) if sh else None,
         repeat=Repeat(rp["first_block"], rp["max_repeats"]) if rp else None,

@@ -539,7 +539,7 @@ def generate(net: Network, frozen: list[ConvWeights], out_dir: str | Path) -> Ne
             continue
         blk = frozen_block(spec, cw, f"{net.name}_frozen_b{n}",
                            made_from + [f"frozen block {n} (sha256 {net.frozen_sha256[:16]}...)"],
-                           net.adder_levels_per_stage, out_dir)
+                           net.adder_levels_per_stage, out_dir, net.register_fanout)
         blocks.append(blk)
         modules.append(blk.module)
         files += blk.files

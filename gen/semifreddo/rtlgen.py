@@ -16,7 +16,7 @@ import numpy as np
 
 from . import RTL_DIR, golden
 from .fileio import write_text
-from .netdesc import ConvSpec, Network
+from .netdesc import DEFAULT_REGISTER_FANOUT, ConvSpec, Network
 from .render import header, render
 from .weights import ConvWeights
 
@@ -69,9 +69,11 @@ class GeneratedDesign:
 
 
 def frozen_block(spec: ConvSpec, cw: ConvWeights, module: str, made_from: list[str],
-                 levels_per_stage: int, out_dir: Path) -> GeneratedBlock:
+                 levels_per_stage: int, out_dir: Path,
+                 max_fanout: int = DEFAULT_REGISTER_FANOUT) -> GeneratedBlock:
     """Generate one frozen convolution block (window, shift-add datapath, requantisation,
-    output FIFO) into *out_dir*; the per-layer report compares with the CSD tree."""
+    output FIFO) into *out_dir*; the per-layer report compares with the CSD tree.
+    *max_fanout*: readers per datapath register (``frozen.register_fanout``)."""
     from .shiftadd import build
     from .shiftadd.emit import generate
     from .shiftadd.report import graph_metrics
@@ -83,6 +85,7 @@ def frozen_block(spec: ConvSpec, cw: ConvWeights, module: str, made_from: list[s
     t0 = time.perf_counter()
     dot = generate(wmat, name=f"{module}_dot", in_bits=spec.in_bits, in_signed=spec.in_signed,
                    out_dir=out_dir, strategy=spec.strategy, max_levels_per_stage=levels_per_stage,
+                   max_fanout=max_fanout,
                    layer=f"{spec.name} ({'; '.join(made_from)})")
     gen_seconds = time.perf_counter() - t0
 
@@ -129,7 +132,7 @@ def frozen_core(net: Network, frozen: list[ConvWeights], out_dir: Path) -> Gener
                      f"frozen block {n} of {net.frozen_weights.name if net.frozen_weights else 'weights'} "
                      f"(sha256 {net.frozen_sha256[:16]}...)"]
         blocks.append(frozen_block(spec, cw, f"{net.name}_frozen_b{n}", made_from,
-                                   net.adder_levels_per_stage, out_dir))
+                                   net.adder_levels_per_stage, out_dir, net.register_fanout))
     stages = [SimpleNamespace(module=b.module, index=n, in_width=s.in_channels * s.in_bits,
                               out_width=s.out_channels * s.out_bits)
               for n, (b, s) in enumerate(zip(blocks, net.frozen))]

@@ -17,6 +17,8 @@ keeps the launchers down to three.
 
 from __future__ import annotations
 
+import re
+
 import os
 
 import numpy as np
@@ -128,26 +130,42 @@ def stacked_weights(seed: int = 1) -> np.ndarray:
     return W
 
 
-LAYERS = [  # strategy, input bits, signed input, adder levels per pipeline stage
-    ("csd", 8, False, 2),
-    ("cmvm", 8, False, 3),
-    ("cmvm", 6, True, 1),
+def check_fanout(text: str, fanout: int, copies: bool) -> None:
+    """No register of the generated datapath is read by more than *fanout* adders or
+    registers; with *copies*, some register was copied (the limit was exercised)."""
+    regs = set(re.findall(r"^\s+(\w+) <= ", text, re.M))
+    rhs = [m for m in re.findall(r"(?:assign \w+ = |^\s+\w+ <= )(.*);", text, re.M)]
+    readers = {r: sum(1 for e in rhs if re.search(rf"\b{r}\b", e)) for r in regs}
+    worst = max(readers.values())
+    assert worst <= fanout, f"register read {worst} times, limit {fanout}"
+    copied = any(re.search(r"_f\d+$", r) for r in regs)
+    assert copied == ("(* keep *) always_ff" in text)
+    assert copied or not copies, "no register was copied"
+
+
+LAYERS = [  # strategy, input bits, signed input, adder levels per pipeline stage, register fanout
+    ("csd", 8, False, 2, 0),        # inputs not registered, no copies
+    ("cmvm", 8, False, 3, 3),       # many copies
+    ("cmvm", 6, True, 1, 16),
 ]
 
 
-@pytest.mark.parametrize("strategy,in_bits,in_signed,levels", LAYERS,
-                         ids=[f"{s}-{'s' if sg else 'u'}{b}-k{k}" for s, b, sg, k in LAYERS])
-def test_shiftadd_layer(strategy: str, in_bits: int, in_signed: bool, levels: int) -> None:
+@pytest.mark.parametrize("strategy,in_bits,in_signed,levels,fanout", LAYERS,
+                         ids=[f"{s}-{'s' if sg else 'u'}{b}-k{k}-f{f}" for s, b, sg, k, f in LAYERS])
+def test_shiftadd_layer(strategy: str, in_bits: int, in_signed: bool, levels: int, fanout: int) -> None:
     from semifreddo import BUILD_DIR
     from semifreddo.shiftadd.emit import generate
     from semifreddo.simulate import run_cocotb
     from semifreddo.toolchain import lint
 
     W = stacked_weights()
-    name = f"sa_tb_{strategy}_{'s' if in_signed else 'u'}{in_bits}_k{levels}"
+    name = f"sa_tb_{strategy}_{'s' if in_signed else 'u'}{in_bits}_k{levels}_f{fanout}"
     out_dir = BUILD_DIR / "gen" / "shiftadd"
     mod = generate(W, name=name, in_bits=in_bits, in_signed=in_signed, out_dir=out_dir,
-                   strategy=strategy, max_levels_per_stage=levels, layer="tb stacked 2..8-bit")
+                   strategy=strategy, max_levels_per_stage=levels, max_fanout=fanout,
+                   layer="tb stacked 2..8-bit")
+    if fanout:
+        check_fanout(mod.path.read_text(), fanout, copies=fanout <= 3)
     result = lint([mod.path], mod.module)
     assert result.returncode == 0 and "%Warning" not in result.stderr, result.stderr
     layer = out_dir / f"{name}.npz"

@@ -8,7 +8,14 @@ The module (template ``templates/shiftadd.sv.mako``) has the ports::
 
 ``y_o`` follows ``x_i`` by ``Latency`` cycles (localparam, also
 :attr:`GeneratedModule.latency`); a new vector may enter every cycle.  Datapath registers
-have no reset and no enable.  Every adder is one ``assign`` to a ``(* keep *)`` wire
+have no reset and no enable.
+
+Fanout (*max_fanout* = F > 0): the inputs are registered inside the module (one more cycle
+of latency), and every register, input or pipeline, that more than F adders or registers
+read is duplicated, each copy (``<name>_f<k>``) feeding at most F of them.  A CMVM graph
+reads one input from shared adders all over the layer; without copies the routing from
+that one register, not the adders, sets the clock (docs/architecture.md).  Duplicated
+registers sit in a ``(* keep *)`` block so that synthesis does not merge them again.  Every adder is one ``assign`` to a ``(* keep *)`` wire
 (see :data:`KEEP`) of a 2-input ``+``/``-`` on
 operands explicitly zero-/sign-extended (or truncated: arithmetic is modulo the result
 width, which the exact value range makes lossless) to the adder's width.  All widths and
@@ -70,43 +77,67 @@ def out_width(graph: AdderGraph) -> int:
 
 
 def generate(W: np.ndarray, *, name: str, in_bits: int, in_signed: bool, out_dir: Path,
-             strategy: Strategy = "cmvm", max_levels_per_stage: int = 3,
+             strategy: Strategy = "cmvm", max_levels_per_stage: int = 3, max_fanout: int = 0,
              depth_slack: int | None = None, layer: str | None = None) -> GeneratedModule:
     """Build, verify, pipeline and write ``<out_dir>/<name>.sv`` for ``y = W @ x``.
 
-    *depth_slack*: see :func:`~.build.build`; *layer* names the source in the header.
+    *depth_slack*: see :func:`~.build.build`; *max_fanout*: see the module docstring (0:
+    inputs not registered, no copies); *layer* names the source in the header.
     """
     W = as_weight_matrix(W)
     graph = build(W, in_bits, in_signed, strategy, depth_slack=depth_slack)
     schedule = graph.pipeline(max_levels_per_stage)
     digest = weights_digest(W)
     text = render(graph, schedule, name, source=f"layer {layer or name}, W {W.shape[0]}x{W.shape[1]} "
-                  f"sha256 {digest}", strategy=strategy)
+                  f"sha256 {digest}", strategy=strategy, max_fanout=max_fanout)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{name}.sv"
     if not path.exists() or path.read_text() != text:  # keep mtimes stable for build caches
         path.write_text(text)
-    return GeneratedModule(name, path, schedule.latency, out_width(graph), graph.n_in, graph.n_out,
+    latency = schedule.latency + (1 if max_fanout else 0)
+    return GeneratedModule(name, path, latency, out_width(graph), graph.n_in, graph.n_out,
                            in_bits, in_signed, digest, graph, schedule)
 
 
 class _Namer:
-    """Signal names, widths and per-signal highest bit read (for lint waivers)."""
+    """Signal names, widths, per-signal highest bit read (for lint waivers) and, with a
+    fanout limit, which copy of a register each reader gets."""
 
-    def __init__(self, graph: AdderGraph) -> None:
+    def __init__(self, graph: AdderGraph, max_fanout: int = 0) -> None:
         self.graph = graph
+        self.max_fanout = max_fanout
         self.used_msb: dict[str, int] = {}
+        self.reads: dict[str, int] = {}     # register -> readers handed out so far
 
     def name(self, node: int, delay: int = 0) -> str:
         base = f"x{node}" if self.graph.is_input(node) else f"n{node}"
         return base if delay == 0 else f"{base}_q{delay}"
+
+    def is_register(self, node: int, delay: int) -> bool:
+        return delay > 0 or (self.graph.is_input(node) and self.max_fanout > 0)
+
+    def copy(self, node: int, delay: int) -> str:
+        """The signal one more reader of *node* (*delay* registers late) reads: with a
+        fanout limit F, readers 0..F-1 of a register get copy 0, the next F copy 1, ..."""
+        sig = self.name(node, delay)
+        if not self.max_fanout or not self.is_register(node, delay):
+            return sig
+        k = self.reads.get(sig, 0)
+        self.reads[sig] = k + 1
+        return copy_name(sig, k // self.max_fanout)
+
+    def copies(self, node: int, delay: int) -> int:
+        """Copies of a register after all its readers were handed out (at least 1)."""
+        if not self.max_fanout:
+            return 1
+        return max(1, -(-self.reads.get(self.name(node, delay), 0) // self.max_fanout))
 
     def read(self, signal: str, msb: int) -> None:
         self.used_msb[signal] = max(self.used_msb.get(signal, -1), msb)
 
     def operand(self, node: int, delay: int, shift: int, width: int) -> str:
         """``node << shift`` read *delay* registers late, fitted to *width* bits."""
-        sig, w = self.name(node, delay), self.graph.width(node)
+        sig, w = self.copy(node, delay), self.graph.width(node)
         keep = min(w, width - shift)
         if keep <= 0:
             raise ValueError(f"operand {sig} << {shift} does not reach a {width}-bit result")
@@ -119,6 +150,10 @@ class _Namer:
         if shift:
             parts.append(f"{shift}'b0")
         return parts[0] if len(parts) == 1 else "{" + ", ".join(parts) + "}"
+
+
+def copy_name(signal: str, k: int) -> str:
+    return signal if k == 0 else f"{signal}_f{k}"
 
 
 def _adder_expr(namer: _Namer, schedule: Schedule, node: int) -> str:
@@ -140,9 +175,9 @@ def _sections(namer: _Namer, schedule: Schedule) -> list[dict]:
     so every signal is declared before anything reads it.
     """
     graph = namer.graph
-    inputs = [{"name": namer.name(j), "width": graph.in_bits,
-               "expr": f"x_i[{(j + 1) * graph.in_bits - 1}:{j * graph.in_bits}]"}
-              for j in range(graph.n_in)]
+    inputs = [] if namer.max_fanout else [
+        {"name": namer.name(j), "width": graph.in_bits, "expr": _input_slice(graph, j)}
+        for j in range(graph.n_in)]
     sections = [{"title": "Inputs", "signals": inputs, "registers": []}]
     sections += [{"title": f"Stage {s}", "signals": [], "registers": []}
                  for s in range(1, schedule.latency + 1)]
@@ -151,6 +186,10 @@ def _sections(namer: _Namer, schedule: Schedule) -> list[dict]:
             {"name": namer.name(n), "width": graph.width(n), "expr": _adder_expr(namer, schedule, n),
              "attr": KEEP, "comment": f"level {graph.level(n)}, range {list(graph.value_range(n))}"})
     return sections
+
+
+def _input_slice(graph: AdderGraph, j: int) -> str:
+    return f"x_i[{(j + 1) * graph.in_bits - 1}:{j * graph.in_bits}]"
 
 
 def _outputs(namer: _Namer, schedule: Schedule, yw: int) -> list[dict]:
@@ -167,18 +206,37 @@ def _outputs(namer: _Namer, schedule: Schedule, yw: int) -> list[dict]:
 
 
 def _add_registers(namer: _Namer, schedule: Schedule, sections: list[dict]) -> list[dict]:
-    """Append every node's register chain to its section; return all registers in order."""
+    """Append every node's register chain (and, with a fanout limit, the input registers
+    and all copies) to its section; return all registers in order.
+
+    A chain is walked from its end: a register's copies are known once all its readers
+    are, and each copy is one more reader of the register before it."""
     graph = namer.graph
     for n, depth in enumerate(schedule.delays):
         section = sections[0 if graph.is_input(n) else schedule.stage[n]]
-        for d in range(1, depth + 1):
-            namer.read(namer.name(n, d - 1), graph.width(n) - 1)
-            section["registers"].append({"name": namer.name(n, d), "width": graph.width(n),
-                                         "src": namer.name(n, d - 1)})
+        chain = []
+        for d in range(depth, 0, -1):
+            width = graph.width(n)
+            copies = namer.copies(n, d)
+            for k in range(copies):
+                src = namer.copy(n, d - 1)
+                namer.read(src, width - 1)
+                chain.append({"name": copy_name(namer.name(n, d), k), "width": width, "src": src,
+                              "keep": copies > 1, "order": (d, k)})
+        if graph.is_input(n) and namer.max_fanout and namer.reads.get(namer.name(n)):
+            copies = namer.copies(n, 0)
+            chain += [{"name": copy_name(namer.name(n), k), "width": graph.in_bits, "src": _input_slice(graph, n),
+                       "keep": copies > 1, "order": (0, k)} for k in range(copies)]
+        section["registers"] += sorted(chain, key=lambda r: r.pop("order"))
     return [r for sec in sections for r in sec["registers"]]
 
 
-def _header(graph: AdderGraph, schedule: Schedule, yw: int, source: str, strategy: str) -> list[str]:
+def _header(graph: AdderGraph, schedule: Schedule, yw: int, source: str, strategy: str,
+            registers: list[dict], max_fanout: int) -> list[str]:
+    copied = [r for r in registers if r["keep"]]
+    fanout = ([f"Inputs registered; registers read more than {max_fanout} times are copied: "
+               f"{len(copied)} registers, {sum(r['width'] for r in copied)} bits in copies."]
+              if max_fanout else [])
     return [
         f"Generated by semifreddo.shiftadd (semifreddo-hw {__version__}). DO NOT EDIT: regenerate.",
         f"Source: {source}",
@@ -187,15 +245,19 @@ def _header(graph: AdderGraph, schedule: Schedule, yw: int, source: str, strateg
         f"Strategy {strategy}: {graph.adders} adders ({graph.adder_bits} adder bits), depth "
         f"{graph.depth}; {schedule.latency} stage(s) of <= {schedule.max_levels_per_stage} level(s), "
         f"{schedule.register_bits} register bits ({schedule.delay_register_bits} for delay balancing).",
+        *fanout,
     ]
 
 
 def render(graph: AdderGraph, schedule: Schedule, module: str, *, source: str,
-           strategy: str) -> str:
-    """SystemVerilog text of *graph* pipelined by *schedule*."""
+           strategy: str, max_fanout: int = 0) -> str:
+    """SystemVerilog text of *graph* pipelined by *schedule* (*max_fanout*: see the module
+    docstring)."""
     if graph.n_out < 1:
         raise ValueError("a module needs at least one output")
-    namer = _Namer(graph)
+    if max_fanout < 0:
+        raise ValueError("max_fanout must be >= 0")
+    namer = _Namer(graph, max_fanout)
     yw = out_width(graph)
     sections = _sections(namer, schedule)
     outputs = _outputs(namer, schedule, yw)
@@ -207,13 +269,16 @@ def render(graph: AdderGraph, schedule: Schedule, module: str, *, source: str,
             sig["unused"] = namer.used_msb.get(sig["name"], -1) < sig["width"] - 1
             sig.setdefault("attr", "")
     ports_unused = set()
-    if len(sections[0]["signals"]) < graph.n_in:
+    inputs_read = sum(1 for j in range(graph.n_in)
+                      if namer.name(j) in namer.used_msb or namer.reads.get(namer.name(j)))
+    if inputs_read < graph.n_in:
         ports_unused.add("x_i")
     if not registers:
         ports_unused.add("clk_i")
     template = Template(files("semifreddo").joinpath("templates", TEMPLATE).read_text())
     return template.render(
-        header=_header(graph, schedule, yw, source, strategy), module=module,
-        n_x=graph.n_in * graph.in_bits, n_y=graph.n_out * yw, latency=schedule.latency,
-        out_width=yw, ports_unused=ports_unused, sections=sections, registers=registers,
-        outputs=outputs)
+        header=_header(graph, schedule, yw, source, strategy, registers, max_fanout), module=module,
+        n_x=graph.n_in * graph.in_bits, n_y=graph.n_out * yw,
+        latency=schedule.latency + (1 if max_fanout else 0), out_width=yw, ports_unused=ports_unused,
+        sections=sections, registers=[r for r in registers if not r["keep"]],
+        copied_registers=[r for r in registers if r["keep"]], outputs=outputs)

@@ -57,6 +57,15 @@ ${decl(sig)}\
   % endfor
   end
 % endif
+% if copied_registers:
+
+  // Registers with copies for fanout (kept: synthesis would merge them)
+  (* keep *) always_ff @(posedge clk_i) begin
+  % for sig in copied_registers:
+    ${sig["name"]} <= ${sig["src"]};
+  % endfor
+  end
+% endif
 
   // Outputs, sign-extended to OutWidth bits
 % for out in outputs:

@@ -173,7 +173,7 @@ def run(folder: Path = data.TRAINED_DIR, *, simulate: bool = True, k: int = 2, o
             L.append(f"- `{name}`: {', '.join(s['images'])} — {s['cycles']} cycles, "
                      f"{s['sim_seconds']:.0f} s wall; report `{s['report']}`")
     L += ["", "## Value of the trainable cores: frozen core alone plus only a retrained head", "",
-          "The same tasks with the frozen core's last output (16 channels) feeding only a retrained head of the "
+          f"The same tasks with the frozen core's last output ({net.frozen[-1].out_channels} channels) feeding only a retrained head of the "
           "same kind and widths (classification: sum pool + 8-bit FC; dense: 1x1 conv, 8-bit weights, shift 8, "
           "ReLU, 8 bits); trained by `make train` (float, then quantisation-aware), the quantised head run "
           "through the golden model's `conv` / `classify`. The hardware has no such path (its heads read the "
