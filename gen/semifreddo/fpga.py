@@ -265,6 +265,7 @@ class FpgaOptions:
     seeds: int = 1
     mhz: float = 100.0
     dsp_budget: int | None = None   # MULT18X18D the design may use; None: all of the device's
+    router: str = "router2"         # nextpnr --router (router2: much faster on congested designs)
     out: Path = field(default_factory=lambda: REPO_ROOT / "build" / "fpga")
 
 
@@ -275,6 +276,8 @@ def check_options(opt: FpgaOptions) -> Board:
                        f"and needs >= {MIN_MHZ:g} MHz), got {opt.mhz:g}")
     if opt.seeds < 1:
         raise BadInput(f"--seeds: must be >= 1, got {opt.seeds}")
+    if opt.router not in ROUTERS:
+        raise BadInput(f"--router: must be one of {', '.join(ROUTERS)}, got {opt.router!r}")
     if opt.dsp_budget is not None and opt.dsp_budget < 0:
         raise BadInput(f"--dsp-budget: must be >= 0, got {opt.dsp_budget}")
     if opt.seed < 0:
@@ -317,6 +320,9 @@ def _synth_script(top: str, json_name: str, lut_multipliers: list[str]) -> str:
         "",
     ])
 
+
+#: nextpnr-ecp5 routers.
+ROUTERS = ("router1", "router2")
 
 #: MULT18X18D of the ECP5 devices (sysDSP: 2 per slice).
 DEVICE_MULT18 = {"LFE5U-12F": 28, "LFE5U-25F": 28, "LFE5U-45F": 72, "LFE5U-85F": 156}
@@ -505,7 +511,8 @@ def build(net: Network, frozen: list[ConvWeights], opt: FpgaOptions,
         t_seed = time.perf_counter()
         cmd = [yowasp("nextpnr-ecp5"), board.nextpnr_device, "--package", board.package,
                "--speed", str(board.speed), "--json", json_name, "--lpf", lpf.name,
-               "--textcfg", cfg, "--report", rep, "--seed", str(seed), "--timing-allow-fail",
+               "--textcfg", cfg, "--report", rep, "--seed", str(seed), "--router", opt.router,
+               "--timing-allow-fail",
                "--log", f"nextpnr_s{seed}.log", "-q"]
         proc = _run(cmd, work, work / f"nextpnr_s{seed}.out")
         if proc.returncode != 0 or not (work / rep).is_file():
@@ -538,7 +545,7 @@ def build(net: Network, frozen: list[ConvWeights], opt: FpgaOptions,
         "board": board.name, "device": board.device, "package": board.package, "speed": board.speed,
         "net": net.name, "net_source": src, "build_id": f"{net.build_id:016x}",
         "design_top": design.top, "design_provider": prov_name, "top": top,
-        "requested_mhz": opt.mhz, "target_mhz": round(pll.fout_mhz, 4),
+        "requested_mhz": opt.mhz, "target_mhz": round(pll.fout_mhz, 4), "router": opt.router,
         **totals,
         "utilisation": utilisation,
         "fmax_mhz": {c: round(v["achieved"], 2) for c, v in fmax.items()},
@@ -586,7 +593,7 @@ def to_markdown(r: dict[str, Any]) -> str:
         "",
         f"- core clock: target {r['target_mhz']:g} MHz (requested {r['requested_mhz']:g}), "
         f"fmax " + ", ".join(f"{c} {v:g} MHz" for c, v in r["fmax_mhz"].items())
-        + f" -> timing {'met' if r['timing_met'] else 'NOT met'} (seed {r['seed']}, "
+        + f" -> timing {'met' if r['timing_met'] else 'NOT met'} ({r['router']}, seed {r['seed']}, "
         f"{len(r['seeds_tried'])} tried)",
         f"- synthesised: {', '.join(f'{k} {r[k]}' for k in keys)}",
         f"- DSP budget: {r['dsp_budget']['mult18_needed']} MULT18X18D needed, budget "
@@ -645,7 +652,7 @@ def programmer_command(board: Board, bitstream: Path, flash: bool = False) -> li
 # --------------------------------------------------------------------------------------
 
 def module_fmax(sources: list[Path], top: str, work: Path, *, board: str = DEFAULT_BOARD,
-                mhz: float = 150.0, seed: int = 1) -> dict[str, Any]:
+                mhz: float = 150.0, seed: int = 1, router: str = "router2") -> dict[str, Any]:
     """Fmax of module *top* alone on *board*'s device: yosys ``synth_ecp5`` and
     ``nextpnr-ecp5 --out-of-context`` (no IO buffers, ports left unplaced, the clock
     constrained to *mhz*).  Measures a block's own logic, e.g. a frozen convolution block
@@ -661,7 +668,7 @@ def module_fmax(sources: list[Path], top: str, work: Path, *, board: str = DEFAU
     t1 = time.perf_counter()
     cmd = [yowasp("nextpnr-ecp5"), b.nextpnr_device, "--package", b.package, "--speed", str(b.speed),
            "--json", "ooc.json", "--out-of-context", "--freq", f"{mhz:g}", "--report", "ooc_report.json",
-           "--seed", str(seed), "--timing-allow-fail", "--log", "ooc_nextpnr.log", "-q"]
+           "--seed", str(seed), "--router", router, "--timing-allow-fail", "--log", "ooc_nextpnr.log", "-q"]
     proc = _run(cmd, work, work / "ooc_nextpnr.out")
     if proc.returncode != 0 or not (work / "ooc_report.json").is_file():
         raise ToolError(f"nextpnr-ecp5 failed (log: {work / 'ooc_nextpnr.log'}): {_last_error(proc)}")
@@ -671,3 +678,68 @@ def module_fmax(sources: list[Path], top: str, work: Path, *, board: str = DEFAU
     return {"module": top, "device": b.device, "target_mhz": mhz, "fmax_mhz": round(achieved, 2),
             "timing_met": achieved >= mhz, "resources": _resources(cells),
             "yosys_seconds": round(t1 - t0, 1), "nextpnr_seconds": round(time.perf_counter() - t1, 1)}
+
+
+#: Clock goal of a frozen block alone: 1080p60 at one pixel per clock needs 148.5 MHz.
+FROZEN_TARGET_MHZ = 150.0
+
+
+def frozen_blocks_fmax(net: Network, frozen: list[ConvWeights], opt: FpgaOptions,
+                       log: Callable[[str], None] = print) -> dict[str, Any]:
+    """``semifreddo fpga --frozen-blocks`` (``make fpga-frozen``): the out-of-context Fmax
+    (:func:`module_fmax` at ``opt.mhz``) of every frozen block of *net*, of its shift-add
+    datapath alone (the figure ``frozen.adder_levels_per_stage`` and
+    ``frozen.register_fanout`` are chosen for) and of the whole block.  Writes
+    ``<out>/frozen_fmax.{json,md}``; ``timing_met`` is the whole blocks'."""
+    from . import rtlgen
+
+    board = check_options(opt)
+    t_start = time.perf_counter()
+    out = Path(opt.out).resolve()
+    rtl_dir = out / "frozen_rtl"
+    if rtl_dir.exists():
+        shutil.rmtree(rtl_dir)
+    design = rtlgen.frozen_core(net, frozen, rtl_dir)
+    blocks = []
+    for blk in design.blocks:
+        row: dict[str, Any] = {"block": blk.report["block"], "adders": blk.report["adders"],
+                               "datapath_latency": blk.report["datapath_latency"], "block_latency": blk.latency}
+        # the shift-add datapath alone (what the two defaults are for), then the whole
+        # block (window and line buffers, datapath, requantisation, output FIFO)
+        for part, module, files in (("datapath", f"{blk.module}_dot", blk.files[1:]),
+                                    ("whole_block", blk.module, blk.files)):
+            log(f"fpga: {module} out of context at {opt.mhz:g} MHz ...")
+            r = module_fmax(files, module, out / "frozen_ooc" / module, board=board.name,
+                            mhz=opt.mhz, seed=opt.seed, router=opt.router)
+            log(f"fpga:   {r['fmax_mhz']:g} MHz ({r['resources']['lut4']} LUT4, {r['resources']['ccu2c']} CCU2C, "
+                f"{r['resources']['ff']} FF; yosys {r['yosys_seconds']:g} s, nextpnr {r['nextpnr_seconds']:g} s)")
+            row[part] = r
+        row["timing_met"] = row["whole_block"]["timing_met"]
+        blocks.append(row)
+    report = {"net": net.name, "build_id": f"{net.build_id:016x}", "board": board.name, "device": board.device,
+              "speed": board.speed, "target_mhz": opt.mhz, "seed": opt.seed, "router": opt.router,
+              "adder_levels_per_stage": net.adder_levels_per_stage, "register_fanout": net.register_fanout,
+              "blocks": blocks,
+              "datapath_fmax_mhz": min((b["datapath"]["fmax_mhz"] for b in blocks), default=0.0),
+              "fmax_mhz": min((b["whole_block"]["fmax_mhz"] for b in blocks), default=0.0),
+              "timing_met": all(b["timing_met"] for b in blocks), "tools": tool_versions(),
+              "wall_seconds": round(time.perf_counter() - t_start, 1)}
+    write_text(out / "frozen_fmax.json", json.dumps(report, indent=2) + "\n")
+    lines = [f"# Frozen blocks of {net.name} out of context on {board.device} (speed {board.speed})", "",
+             f"yosys `synth_ecp5` + `nextpnr-ecp5 --out-of-context --freq {opt.mhz:g}` per block, seed "
+             f"{opt.seed}; adder levels per stage {net.adder_levels_per_stage}, register fanout "
+             f"{net.register_fanout}; wall time {report['wall_seconds']:g} s.", "",
+             "| block | part | adders | latency | fmax MHz | met | LUT4 | CCU2C | FF | EBR | yosys s | nextpnr s |",
+             "| --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for b in blocks:
+        for part, latency in (("datapath", "datapath_latency"), ("whole_block", "block_latency")):
+            r = b[part]
+            lines.append(f"| {b['block']} | {part} | {b['adders']} | {b[latency]} | {r['fmax_mhz']:g} | "
+                         f"{'yes' if r['timing_met'] else 'no'} | {r['resources']['lut4']} | "
+                         f"{r['resources']['ccu2c']} | {r['resources']['ff']} | {r['resources']['ebr']} | "
+                         f"{r['yosys_seconds']:g} | {r['nextpnr_seconds']:g} |")
+    lines += ["", "*datapath*: the generated shift-add module alone (inputs registered inside, "
+              "`adder_levels_per_stage` adder levels between registers); *whole_block*: window with its "
+              "line buffers, datapath, requantisation and output FIFO."]
+    write_text(out / "frozen_fmax.md", "\n".join(lines) + "\n")
+    return report

@@ -117,7 +117,8 @@ def frozen_block(spec: ConvSpec, cw: ConvWeights, module: str, made_from: list[s
               "nonzero_weights": int(np.count_nonzero(cw.weight)),
               **graph_metrics(dot.graph, levels_per_stage),
               "csd": graph_metrics(build(wmat, spec.in_bits, spec.in_signed, "csd"), levels_per_stage),
-              "generation_seconds": round(gen_seconds, 3), "block_latency": latency}
+              "generation_seconds": round(gen_seconds, 3), "datapath_latency": dot.latency,
+              "block_latency": latency}
     return GeneratedBlock(module=module, files=[path, dot.path], report=report, latency=latency)
 
 

@@ -6,7 +6,9 @@ ${blk.cin} -> ${blk.cout} channels, ${blk.strategy} shift-add graph (no multipli
 //   q = (m*W) x + (m*b + 2^(s-1)),   y = saturate(act(q >>> s)).
 // Flow control: window -> free-running pipeline (${blk.latency} cycles) -> output FIFO.
 // The window only issues while the FIFO has room for everything in flight (credits),
-// so the pipeline never stalls and back-pressure never loses a pixel.
+// so the pipeline never stalls and back-pressure never loses a pixel.  The room is a
+// flop computed a clock early with one slot to spare (at most one issue happens in
+// between), so the FIFO count never sits in front of the window and the datapath inputs.
 module ${blk.module} (
   input  logic                     clk_i,
   input  logic                     rst_ni,
@@ -60,20 +62,25 @@ module ${blk.module} (
   // ---------------------------------------------------------------- credits
   logic                        issue;
   logic [Latency-1:0]          vld_q, usr_q, lst_q;
-  logic [CreditW-1:0]          inflight_q;
+  logic [CreditW-1:0]          inflight_d, inflight_q;
   logic [$clog2(FifoDepth+1)-1:0] fifo_count;
   logic                        fifo_ready;
+  logic                        room_q;
 
-  assign win_tready = (CreditW'(fifo_count) + inflight_q) < CreditW'(FifoDepth);
+  assign win_tready = room_q;
   assign issue      = win_tvalid && win_tready;
+  assign inflight_d = inflight_q + CreditW'(issue) - CreditW'(vld_q[Latency-1]);
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       vld_q      <= '0;
       inflight_q <= '0;
+      room_q     <= 1'b0;
     end else begin
       vld_q      <= {vld_q[Latency-2:0], issue};
-      inflight_q <= inflight_q + CreditW'(issue) - CreditW'(vld_q[Latency-1]);
+      inflight_q <= inflight_d;
+      // next clock: count + in flight <= (this count + inflight_d) + 1 issue
+      room_q     <= (CreditW'(fifo_count) + inflight_d) < CreditW'(FifoDepth - 1);
     end
   end
 
