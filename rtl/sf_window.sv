@@ -26,7 +26,7 @@
 // of the same endless raster: the output of centre m is produced by slot
 // m + Width + 1 (one row and one pixel of look-ahead).  The frame structure only enters
 // through the position counters of the output centre (ctr_y, ctr_x): taps outside the frame
-// (top/bottom row, left/right column) are masked to zero at the output register, so
+// (top/bottom row, left/right column) are masked to zero at the output, so
 // whatever the window holds there (the previous frame's rows, the next frame's first
 // row, the previous row's last pixels) never leaks out.  Stride 2 simply suppresses
 // the output of odd centre rows and columns (those slots need no m_axis_tready).
@@ -68,7 +68,11 @@
 // Timing note (ECP5): Yosys maps an inferred RAM to EBR without the EBR output register
 // (REGMODE NOREG, ~5.8 ns clock-to-out in nextpnr's speed-6 model), so the EBR ->
 // fabric-register path alone bounds Fmax to roughly 135-145 MHz on speed grade 6; the
-// rest of the module closes at ~180 MHz (line buffer in distributed RAM).
+// rest of the module closes at ~180 MHz (line buffer in distributed RAM).  The zero
+// mask is a flag per tap registered beside the window and applied after the output
+// register: folded into the wide output register it becomes a synchronous reset that,
+// with the load enable, fans out from the flow control to every window bit (measured:
+// the frozen block's critical path, under 100 MHz).
 //
 // Robustness: the module's own position counters are AUTHORITATIVE.  s_axis_tuser and
 // s_axis_tlast are only checked: the sticky frame_err_o (cleared by reset only) is set
@@ -133,6 +137,7 @@ module sf_window #(
   logic                out_valid_d, out_valid_q;
   logic                out_load;  // load the output register with a new window
   logic [WinWidth-1:0] out_data_d, out_data_q;
+  logic [Kernel*Kernel-1:0] out_zero_d, out_zero_q;  // taps outside the frame
   logic                out_user_d, out_user_q;
   logic                out_last_d, out_last_q;
 
@@ -149,13 +154,16 @@ module sf_window #(
   always_ff @(posedge clk_i) begin
     if (out_load) begin
       out_data_q <= out_data_d;
+      out_zero_q <= out_zero_d;
       out_user_q <= out_user_d;
       out_last_q <= out_last_d;
     end
   end
 
   assign m_axis_tvalid = out_valid_q;
-  assign m_axis_tdata  = out_data_q;
+  for (genvar t = 0; t < Kernel * Kernel; t++) begin : gen_mask
+    assign m_axis_tdata[t*PixWidth +: PixWidth] = out_zero_q[t] ? '0 : out_data_q[t*PixWidth +: PixWidth];
+  end
   assign m_axis_tuser  = out_user_q;
   assign m_axis_tlast  = out_last_q;
 
@@ -228,6 +236,7 @@ module sf_window #(
     assign out_valid_d   = in_hs & keep;
     assign out_load      = in_hs & keep;
     assign out_data_d    = s_axis_tdata;
+    assign out_zero_d    = 1'b0;
     assign out_user_d    = in_sof_q;
     assign out_last_d    = (in_x_q == LastOutX);
 
@@ -445,7 +454,8 @@ module sf_window #(
         assign tap  = (kx == 0) ? col0_q[ky*PixWidth +: PixWidth] :
                       (kx == 1) ? col1_q[ky*PixWidth +: PixWidth] :
                                   col2[ky*PixWidth +: PixWidth];
-        assign out_data_d[(ky*3 + kx)*PixWidth +: PixWidth] = zero ? '0 : tap;
+        assign out_data_d[(ky*3 + kx)*PixWidth +: PixWidth] = tap;
+        assign out_zero_d[ky*3 + kx] = zero;
       end
     end
 
