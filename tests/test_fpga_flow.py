@@ -256,9 +256,10 @@ def test_multiplier_count_from_rtlil():
 
 @pytest.mark.parametrize("per_module,budget,expected", [
     ({"a": 27, "b": 27, "c": 36, "d": 4}, 100, []),
-    ({"a": 27, "b": 27, "c": 36, "d": 4}, 60, ["c"]),             # excess 34: the biggest covers it
-    ({"a": 27, "b": 27, "c": 36, "d": 4}, 40, ["a", "c"]),        # 36 alone is short by 18
-    ({"a": 30, "b": 5, "c": 4}, 35, ["c"]),                       # the big one is given back
+    ({"a": 27, "b": 27, "c": 36, "d": 4}, 60, ["c"]),             # excess 34: 36 is the least above it
+    ({"a": 27, "b": 27, "c": 36, "d": 4}, 40, ["a", "b"]),        # excess 54: 27 + 27 (c + d = 40 is short)
+    ({"a": 30, "b": 5, "c": 4}, 35, ["c"]),                       # excess 4: not the big one
+    ({"a": 30, "b": 28, "c": 4, "d": 3}, 28, ["a", "c", "d"]),   # excess 37: exactly 30 + 4 + 3
     ({"a": 3, "b": 3}, 0, ["a", "b"]),
 ])
 def test_choose_lut_multipliers(per_module, budget, expected):

@@ -170,7 +170,7 @@ def _config_file(tmp_path, path, edit):
 
 CONFIG_MISTAKES = [
     (lambda a: a["a.block1.weight"].__setitem__((0, 0, 0, 0), -129), ["a.block1.weight", "out of range"]),
-    (lambda a: a.__setitem__("b.block2.alpha", np.full(4, 257)), ["b.block2.alpha", "out of range"]),
+    (lambda a: a.__setitem__("b.block2.alpha", np.full(3, 257)), ["b.block2.alpha", "out of range"]),
     (lambda a: a.__setitem__("repeats", np.array(5)), ["repeats", "out of range"]),
     (lambda a: a.__setitem__("head.a.weight", np.zeros((3, 4))), ["head.a.weight", "shape"]),
     (lambda a: a.__setitem__("build_id", np.array("0123456789abcdef")), ["build_id", "made for hardware"]),

@@ -367,19 +367,24 @@ def module_mult18(rtlil: str) -> dict[str, int]:
 
 
 def choose_lut_multipliers(per_module: dict[str, int], budget: int) -> list[str]:
-    """Modules whose multipliers go to LUTs so that the rest fit *budget* MULT18X18D, with
-    few multipliers moved: while the excess is not covered, take the smallest module that
-    covers it alone, or else the largest one and go on."""
+    """Modules whose multipliers go to LUTs so that the rest fit *budget* MULT18X18D: the
+    set with the fewest multipliers that covers the excess (then the fewest modules; ties
+    by name), found exactly by a subset-sum table over the multiplier counts."""
     excess = sum(per_module.values()) - budget
-    left = {m: n for m, n in per_module.items() if n > 0}
-    chosen: list[str] = []
-    while excess > 0:
-        covering = [m for m, n in left.items() if n >= excess]
-        pick = (min(covering, key=lambda m: (left[m], m)) if covering
-                else max(left, key=lambda m: (left[m], m)))
-        chosen.append(pick)
-        excess -= left.pop(pick)
-    return sorted(chosen)
+    if excess <= 0:
+        return []
+    # best[s]: the best set of modules with exactly s multipliers (fewest modules, then names)
+    best: dict[int, tuple[str, ...]] = {0: ()}
+    for name, n in sorted(per_module.items()):
+        if n <= 0:
+            continue
+        for total, chosen in sorted(best.items(), reverse=True):
+            cand = tuple(sorted(chosen + (name,)))
+            old = best.get(total + n)
+            if old is None or (len(cand), cand) < (len(old), old):
+                best[total + n] = cand
+    total = min(t for t in best if t >= excess)
+    return list(best[total])
 
 
 def _copy_sources(sources: list[Path], work: Path) -> list[str]:

@@ -31,7 +31,7 @@ HEAD_DEFAULTS = {
     "dense": {"weight_bits": 8, "bias_bits": 16, "activation": "none", "out_bits": 8},
 }
 DEFAULT_ALPHA_BITS = 8
-DEFAULT_ADDER_LEVELS = 2
+DEFAULT_ADDER_LEVELS = 1
 #: Readers per register in a frozen datapath before the register is copied (0: no limit,
 #: inputs not registered); docs/architecture.md, "Frozen datapath timing".
 DEFAULT_REGISTER_FANOUT = 16
