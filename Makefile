@@ -43,9 +43,11 @@ bench: $(STAMP)
 fpga: $(STAMP)
 	$(SF) fpga --board $(BOARD) --net $(NET) $(if $(MHZ),--mhz $(MHZ)) $(if $(SEEDS),--seeds $(SEEDS)) $(if $(DSP_BUDGET),--dsp-budget $(DSP_BUDGET))
 
-# Each frozen block alone (out of context) at MHZ (default 150): build/fpga/frozen_fmax.{json,md}.
+# Each frozen block alone (out of context) at MHZ (default 150), BLOCKS=0,1 for some of them,
+# DATAPATH_ONLY=1 for the shift-add datapaths only:
+# build/fpga/frozen_fmax.{json,md}.
 fpga-frozen: $(STAMP)
-	$(SF) fpga --frozen-blocks --board $(BOARD) --net $(NET) $(if $(MHZ),--mhz $(MHZ))
+	$(SF) fpga --frozen-blocks --board $(BOARD) --net $(NET) $(if $(MHZ),--mhz $(MHZ)) $(if $(BLOCKS),--blocks $(BLOCKS)) $(if $(DATAPATH_ONLY),--datapath-only)
 
 # Loads build/fpga/$(BOARD).bit into the FPGA's SRAM with openFPGALoader (FLASH=1: SPI
 # flash).  Untested on hardware (no board on the build machines); see fpga/README.md.

@@ -176,17 +176,24 @@ def test_dsp_budget_moves_multipliers_to_luts(flow):
 
 
 @pytest.mark.slow
-def test_frozen_blocks_out_of_context(tmp_path):
+@pytest.mark.parametrize("datapath_only", [False, True])
+def test_frozen_blocks_out_of_context(tmp_path, datapath_only):
     """`semifreddo fpga --frozen-blocks` (make fpga-frozen): every frozen block placed and
     routed alone; the report lists each with its fmax, and frozen logic has no MULT18X18D."""
     seed = simulate.test_seed()
     print(f"test_frozen_blocks_out_of_context: weight seed {seed} (re-run with SF_SEED={seed})")
     net_path = write_small_net(tmp_path, seed)
     out = tmp_path / "out"
-    status = cli.main(["fpga", "--frozen-blocks", "--net", str(net_path), "--out", str(out)])
+    status = cli.main(["fpga", "--frozen-blocks", "--net", str(net_path), "--out", str(out)]
+                      + (["--datapath-only", "--blocks", "1"] if datapath_only else []))
     r = json.loads((out / "frozen_fmax.json").read_text())
     net = load_description(net_path)
     assert r["target_mhz"] == fpga.FROZEN_TARGET_MHZ and r["register_fanout"] == net.register_fanout
+    if datapath_only:
+        assert [b["block"] for b in r["blocks"]] == [net.frozen[1].name]
+        assert "whole_block" not in r["blocks"][0] and r["fmax_mhz"] == r["datapath_fmax_mhz"]
+        assert status == (0 if r["timing_met"] else 1)
+        return
     assert [b["block"] for b in r["blocks"]] == [s.name for s in net.frozen]
     for b in r["blocks"]:
         for part in ("datapath", "whole_block"):
@@ -224,6 +231,7 @@ def test_generated_rtl_lints(flow):
     (["fpga", "--seeds", "0"], "--seeds"),
     (["fpga", "--dsp-budget", "-1"], "--dsp-budget"),
     (["fpga", "--router", "router3"], "--router"),
+    (["fpga", "--frozen-blocks", "--blocks", "3"], "--blocks"),
     (["prog", "--board", "icebreaker", "--dry-run"], "--board"),
 ])
 def test_bad_option_one_line_exit_2(argv, option, capsys, tmp_path):

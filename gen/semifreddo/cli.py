@@ -192,9 +192,10 @@ def cmd_fpga(args: argparse.Namespace) -> int:
         raise CliError(f"{net.frozen_weights}: {exc}") from None
     try:
         if args.frozen_blocks:
-            rep = fpga.frozen_blocks_fmax(net, frozen, opt)
+            rep = fpga.frozen_blocks_fmax(net, frozen, opt, blocks=args.blocks, datapath_only=args.datapath_only)
             print(f"frozen blocks of {net.name}: fmax (datapath / whole block) "
-                  + ", ".join(f"{b['block']} {b['datapath']['fmax_mhz']:g} / {b['whole_block']['fmax_mhz']:g} MHz"
+                  + ", ".join(f"{b['block']} {b['datapath']['fmax_mhz']:g} / "
+                              + (f"{b['whole_block']['fmax_mhz']:g}" if "whole_block" in b else "-") + " MHz"
                               for b in rep["blocks"])
                   + f" (target {mhz:g}); {rep['wall_seconds']:g} s; report {Path(args.out) / 'frozen_fmax.md'}")
             return 0 if rep["timing_met"] else 1
@@ -317,6 +318,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="core clock (PLL), >= 48 for the host link (default 100; with --frozen-blocks: "
                          "the constraint, default 150)")
     sp.add_argument("--router", default="router2", help="nextpnr router: router2 (default) or router1")
+    sp.add_argument("--blocks", type=lambda v: [int(x) for x in v.split(",")], default=None,
+                    help="with --frozen-blocks: only these frozen block indices, e.g. 0,1")
+    sp.add_argument("--datapath-only", action="store_true",
+                    help="with --frozen-blocks: only the shift-add datapaths, not the whole blocks")
     sp.add_argument("--frozen-blocks", action="store_true",
                     help="instead of the SoC: each frozen block out of context (nextpnr --out-of-context), "
                          "Fmax into <out>/frozen_fmax.{json,md}")

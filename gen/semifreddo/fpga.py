@@ -311,7 +311,10 @@ def _synth_script(top: str, json_name: str, lut_multipliers: list[str]) -> str:
     of MULT18X18D: the DSP budget."""
     return "\n".join([
         "read_rtlil pre.il",
-        *([f"booth {' '.join(lut_multipliers)}"] if lut_multipliers else []),
+        # radix-4 Booth where it applies (operands >= 4x4 bits), yosys' generic array
+        # multiplier for the few smaller ones left in those modules
+        *([f"booth {' '.join(lut_multipliers)}",
+           f"techmap {' '.join(m + '/t:$mul' for m in lut_multipliers)}"] if lut_multipliers else []),
         f"synth_ecp5 -top {top} -noflatten",
         f"tee -q -o stat_hier.json stat -json -top {top}",
         "flatten -noscopeinfo", "opt_clean",
@@ -690,43 +693,53 @@ FROZEN_TARGET_MHZ = 150.0
 
 
 def frozen_blocks_fmax(net: Network, frozen: list[ConvWeights], opt: FpgaOptions,
-                       log: Callable[[str], None] = print) -> dict[str, Any]:
+                       log: Callable[[str], None] = print, blocks: list[int] | None = None,
+                       datapath_only: bool = False) -> dict[str, Any]:
     """``semifreddo fpga --frozen-blocks`` (``make fpga-frozen``): the out-of-context Fmax
     (:func:`module_fmax` at ``opt.mhz``) of every frozen block of *net*, of its shift-add
     datapath alone (the figure ``frozen.adder_levels_per_stage`` and
     ``frozen.register_fanout`` are chosen for) and of the whole block.  Writes
-    ``<out>/frozen_fmax.{json,md}``; ``timing_met`` is the whole blocks'."""
+    ``<out>/frozen_fmax.{json,md}``; ``timing_met`` is the whole blocks'.  *blocks*: only
+    these frozen block indices (default all); *datapath_only*: skip the whole blocks (a large
+    block can take nextpnr very long out of context)."""
     from . import rtlgen
 
     board = check_options(opt)
+    if blocks is not None and any(not 0 <= n < net.num_blocks for n in blocks):
+        raise BadInput(f"--blocks: frozen block indices are 0..{net.num_blocks - 1}, got {blocks}")
     t_start = time.perf_counter()
     out = Path(opt.out).resolve()
     rtl_dir = out / "frozen_rtl"
     if rtl_dir.exists():
         shutil.rmtree(rtl_dir)
     design = rtlgen.frozen_core(net, frozen, rtl_dir)
+    chosen = design.blocks if blocks is None else [design.blocks[n] for n in sorted(set(blocks))]
     blocks = []
-    for blk in design.blocks:
+    for blk in chosen:
         row: dict[str, Any] = {"block": blk.report["block"], "adders": blk.report["adders"],
                                "datapath_latency": blk.report["datapath_latency"], "block_latency": blk.latency}
         # the shift-add datapath alone (what the two defaults are for), then the whole
         # block (window and line buffers, datapath, requantisation, output FIFO)
-        for part, module, files in (("datapath", f"{blk.module}_dot", blk.files[1:]),
-                                    ("whole_block", blk.module, blk.files)):
+        parts = [("datapath", f"{blk.module}_dot", blk.files[1:])]
+        if not datapath_only:
+            parts.append(("whole_block", blk.module, blk.files))
+        for part, module, files in parts:
             log(f"fpga: {module} out of context at {opt.mhz:g} MHz ...")
             r = module_fmax(files, module, out / "frozen_ooc" / module, board=board.name,
                             mhz=opt.mhz, seed=opt.seed, router=opt.router)
             log(f"fpga:   {r['fmax_mhz']:g} MHz ({r['resources']['lut4']} LUT4, {r['resources']['ccu2c']} CCU2C, "
                 f"{r['resources']['ff']} FF; yosys {r['yosys_seconds']:g} s, nextpnr {r['nextpnr_seconds']:g} s)")
             row[part] = r
-        row["timing_met"] = row["whole_block"]["timing_met"]
+        row["timing_met"] = row["datapath" if datapath_only else "whole_block"]["timing_met"]
         blocks.append(row)
     report = {"net": net.name, "build_id": f"{net.build_id:016x}", "board": board.name, "device": board.device,
               "speed": board.speed, "target_mhz": opt.mhz, "seed": opt.seed, "router": opt.router,
               "adder_levels_per_stage": net.adder_levels_per_stage, "register_fanout": net.register_fanout,
               "blocks": blocks,
               "datapath_fmax_mhz": min((b["datapath"]["fmax_mhz"] for b in blocks), default=0.0),
-              "fmax_mhz": min((b["whole_block"]["fmax_mhz"] for b in blocks), default=0.0),
+              "fmax_mhz": min((b["datapath" if datapath_only else "whole_block"]["fmax_mhz"] for b in blocks),
+                              default=0.0),
+              "datapath_only": datapath_only,
               "timing_met": all(b["timing_met"] for b in blocks), "tools": tool_versions(),
               "wall_seconds": round(time.perf_counter() - t_start, 1)}
     write_text(out / "frozen_fmax.json", json.dumps(report, indent=2) + "\n")
@@ -738,6 +751,8 @@ def frozen_blocks_fmax(net: Network, frozen: list[ConvWeights], opt: FpgaOptions
              "| --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for b in blocks:
         for part, latency in (("datapath", "datapath_latency"), ("whole_block", "block_latency")):
+            if part not in b:
+                continue
             r = b[part]
             lines.append(f"| {b['block']} | {part} | {b['adders']} | {b[latency]} | {r['fmax_mhz']:g} | "
                          f"{'yes' if r['timing_met'] else 'no'} | {r['resources']['lut4']} | "
