@@ -41,13 +41,13 @@ bench: $(STAMP)
 	$(SF) bench
 
 fpga: $(STAMP)
-	$(SF) fpga --board $(BOARD) --net $(NET) $(if $(MHZ),--mhz $(MHZ)) $(if $(SEEDS),--seeds $(SEEDS)) $(if $(DSP_BUDGET),--dsp-budget $(DSP_BUDGET))
+	$(SF) fpga --board $(BOARD) --net $(NET) $(if $(MHZ),--mhz $(MHZ)) $(if $(SEEDS),--seeds $(SEEDS)) $(if $(DSP_BUDGET),--dsp-budget $(DSP_BUDGET)) $(if $(TIMING_WEIGHT),--timing-weight $(TIMING_WEIGHT))
 
 # Each frozen block alone (out of context) at MHZ (default 150), BLOCKS=0,1 for some of them,
 # DATAPATH_ONLY=1 for the shift-add datapaths only:
 # build/fpga/frozen_fmax.{json,md}.
 fpga-frozen: $(STAMP)
-	$(SF) fpga --frozen-blocks --board $(BOARD) --net $(NET) $(if $(MHZ),--mhz $(MHZ)) $(if $(BLOCKS),--blocks $(BLOCKS)) $(if $(DATAPATH_ONLY),--datapath-only)
+	$(SF) fpga --frozen-blocks --board $(BOARD) --net $(NET) $(if $(MHZ),--mhz $(MHZ)) $(if $(BLOCKS),--blocks $(BLOCKS)) $(if $(DATAPATH_ONLY),--datapath-only) $(if $(TIMING_WEIGHT),--timing-weight $(TIMING_WEIGHT))
 
 # Loads build/fpga/$(BOARD).bit into the FPGA's SRAM with openFPGALoader (FLASH=1: SPI
 # flash).  Untested on hardware (no board on the build machines); see fpga/README.md.

@@ -232,6 +232,7 @@ def test_generated_rtl_lints(flow):
     (["fpga", "--seeds", "0"], "--seeds"),
     (["fpga", "--dsp-budget", "-1"], "--dsp-budget"),
     (["fpga", "--router", "router3"], "--router"),
+    (["fpga", "--timing-weight", "0"], "--timing-weight"),
     (["fpga", "--frozen-blocks", "--blocks", "3"], "--blocks"),
     (["prog", "--board", "icebreaker", "--dry-run"], "--board"),
 ])

@@ -180,7 +180,9 @@ def cmd_fpga(args: argparse.Namespace) -> int:
 
     mhz = args.mhz if args.mhz is not None else (fpga.FROZEN_TARGET_MHZ if args.frozen_blocks else 100.0)
     opt = fpga.FpgaOptions(board=args.board, seed=args.seed, seeds=args.seeds, mhz=mhz,
-                           dsp_budget=args.dsp_budget, router=args.router, out=Path(args.out))
+                           dsp_budget=args.dsp_budget, router=args.router,
+                           timing_weight=(fpga.DEFAULT_TIMING_WEIGHT if args.timing_weight is None
+                                          else args.timing_weight), out=Path(args.out))
     try:
         fpga.check_options(opt)          # bad options fail before any file is read
     except fpga.BadInput as exc:
@@ -318,6 +320,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="core clock (PLL), >= 48 for the host link (default 100; with --frozen-blocks: "
                          "the constraint, default 150)")
     sp.add_argument("--router", default="router2", help="nextpnr router: router2 (default) or router1")
+    sp.add_argument("--timing-weight", type=int, default=None,
+                    help="nextpnr placer timing weight (--placer-heap-timingweight; default 40)")
     sp.add_argument("--blocks", type=lambda v: [int(x) for x in v.split(",")], default=None,
                     help="with --frozen-blocks: only these frozen block indices, e.g. 0,1")
     sp.add_argument("--datapath-only", action="store_true",

@@ -258,6 +258,12 @@ def breakdown(stat: dict, top: str, net_name: str) -> dict[str, Any]:
 # Flow
 # --------------------------------------------------------------------------------------
 
+#: nextpnr's analytic placer weighs timing against wire length with this factor (nextpnr's
+#: own default: 10).  40 measured on the reference's frozen block 1 datapath out of
+#: context at 150 MHz: 129.6 MHz at 10, 167.0 MHz at 40 (docs/architecture.md).
+DEFAULT_TIMING_WEIGHT = 40
+
+
 @dataclass
 class FpgaOptions:
     board: str = DEFAULT_BOARD
@@ -266,6 +272,7 @@ class FpgaOptions:
     mhz: float = 100.0
     dsp_budget: int | None = None   # MULT18X18D the design may use; None: all of the device's
     router: str = "router2"         # nextpnr --router (router2: much faster on congested designs)
+    timing_weight: int = DEFAULT_TIMING_WEIGHT   # nextpnr --placer-heap-timingweight
     out: Path = field(default_factory=lambda: REPO_ROOT / "build" / "fpga")
 
 
@@ -278,6 +285,8 @@ def check_options(opt: FpgaOptions) -> Board:
         raise BadInput(f"--seeds: must be >= 1, got {opt.seeds}")
     if opt.router not in ROUTERS:
         raise BadInput(f"--router: must be one of {', '.join(ROUTERS)}, got {opt.router!r}")
+    if not 1 <= opt.timing_weight <= 1000:
+        raise BadInput(f"--timing-weight: must be 1..1000, got {opt.timing_weight}")
     if opt.dsp_budget is not None and opt.dsp_budget < 0:
         raise BadInput(f"--dsp-budget: must be >= 0, got {opt.dsp_budget}")
     if opt.seed < 0:
@@ -520,7 +529,7 @@ def build(net: Network, frozen: list[ConvWeights], opt: FpgaOptions,
         cmd = [yowasp("nextpnr-ecp5"), board.nextpnr_device, "--package", board.package,
                "--speed", str(board.speed), "--json", json_name, "--lpf", lpf.name,
                "--textcfg", cfg, "--report", rep, "--seed", str(seed), "--router", opt.router,
-               "--timing-allow-fail",
+               "--placer-heap-timingweight", str(opt.timing_weight), "--timing-allow-fail",
                "--log", f"nextpnr_s{seed}.log", "-q"]
         proc = _run(cmd, work, work / f"nextpnr_s{seed}.out")
         if proc.returncode != 0 or not (work / rep).is_file():
@@ -554,6 +563,7 @@ def build(net: Network, frozen: list[ConvWeights], opt: FpgaOptions,
         "net": net.name, "net_source": src, "build_id": f"{net.build_id:016x}",
         "design_top": design.top, "design_provider": prov_name, "top": top,
         "requested_mhz": opt.mhz, "target_mhz": round(pll.fout_mhz, 4), "router": opt.router,
+        "timing_weight": opt.timing_weight,
         **totals,
         "utilisation": utilisation,
         "fmax_mhz": {c: round(v["achieved"], 2) for c, v in fmax.items()},
@@ -602,7 +612,7 @@ def to_markdown(r: dict[str, Any]) -> str:
         f"- core clock: target {r['target_mhz']:g} MHz (requested {r['requested_mhz']:g}), "
         f"fmax " + ", ".join(f"{c} {v:g} MHz" for c, v in r["fmax_mhz"].items())
         + f" -> timing {'met' if r['timing_met'] else 'NOT met'} ({r['router']}, seed {r['seed']}, "
-        f"{len(r['seeds_tried'])} tried)",
+        f"{len(r['seeds_tried'])} tried, placer timing weight {r.get('timing_weight', 10)})",
         f"- synthesised: {', '.join(f'{k} {r[k]}' for k in keys)}",
         f"- DSP budget: {r['dsp_budget']['mult18_needed']} MULT18X18D needed, budget "
         f"{r['dsp_budget']['budget']}; {r['dsp_budget']['mult18_moved_to_luts']} multipliers in LUTs"
@@ -660,7 +670,8 @@ def programmer_command(board: Board, bitstream: Path, flash: bool = False) -> li
 # --------------------------------------------------------------------------------------
 
 def module_fmax(sources: list[Path], top: str, work: Path, *, board: str = DEFAULT_BOARD,
-                mhz: float = 150.0, seed: int = 1, router: str = "router2") -> dict[str, Any]:
+                mhz: float = 150.0, seed: int = 1, router: str = "router2",
+                timing_weight: int = DEFAULT_TIMING_WEIGHT) -> dict[str, Any]:
     """Fmax of module *top* alone on *board*'s device: yosys ``synth_ecp5`` and
     ``nextpnr-ecp5 --out-of-context`` (no IO buffers, ports left unplaced, the clock
     constrained to *mhz*).  Measures a block's own logic, e.g. a frozen convolution block
@@ -676,7 +687,8 @@ def module_fmax(sources: list[Path], top: str, work: Path, *, board: str = DEFAU
     t1 = time.perf_counter()
     cmd = [yowasp("nextpnr-ecp5"), b.nextpnr_device, "--package", b.package, "--speed", str(b.speed),
            "--json", "ooc.json", "--out-of-context", "--freq", f"{mhz:g}", "--report", "ooc_report.json",
-           "--seed", str(seed), "--router", router, "--timing-allow-fail", "--log", "ooc_nextpnr.log", "-q"]
+           "--seed", str(seed), "--router", router, "--placer-heap-timingweight", str(timing_weight),
+           "--timing-allow-fail", "--log", "ooc_nextpnr.log", "-q"]
     proc = _run(cmd, work, work / "ooc_nextpnr.out")
     if proc.returncode != 0 or not (work / "ooc_report.json").is_file():
         raise ToolError(f"nextpnr-ecp5 failed (log: {work / 'ooc_nextpnr.log'}): {_last_error(proc)}")
@@ -726,7 +738,7 @@ def frozen_blocks_fmax(net: Network, frozen: list[ConvWeights], opt: FpgaOptions
         for part, module, files in parts:
             log(f"fpga: {module} out of context at {opt.mhz:g} MHz ...")
             r = module_fmax(files, module, out / "frozen_ooc" / module, board=board.name,
-                            mhz=opt.mhz, seed=opt.seed, router=opt.router)
+                            mhz=opt.mhz, seed=opt.seed, router=opt.router, timing_weight=opt.timing_weight)
             log(f"fpga:   {r['fmax_mhz']:g} MHz ({r['resources']['lut4']} LUT4, {r['resources']['ccu2c']} CCU2C, "
                 f"{r['resources']['ff']} FF; yosys {r['yosys_seconds']:g} s, nextpnr {r['nextpnr_seconds']:g} s)")
             row[part] = r
@@ -734,6 +746,7 @@ def frozen_blocks_fmax(net: Network, frozen: list[ConvWeights], opt: FpgaOptions
         blocks.append(row)
     report = {"net": net.name, "build_id": f"{net.build_id:016x}", "board": board.name, "device": board.device,
               "speed": board.speed, "target_mhz": opt.mhz, "seed": opt.seed, "router": opt.router,
+              "timing_weight": opt.timing_weight,
               "adder_levels_per_stage": net.adder_levels_per_stage, "register_fanout": net.register_fanout,
               "blocks": blocks,
               "datapath_fmax_mhz": min((b["datapath"]["fmax_mhz"] for b in blocks), default=0.0),
