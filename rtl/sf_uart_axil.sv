@@ -198,10 +198,13 @@ module sf_uart_axil #(
   // Timing: the read address is the flop word_q (not the state machine's word_d), and the
   // response side registers the RAM word once more (an EBR's clock-to-output is too slow
   // to feed the byte mux and the CRC in the same cycle).  So a word reaches buf_word_q two
-  // clocks after word_q moves: a response byte goes out at most every third clock
-  // (rsp_gap) and a write issue waits one clock (StWrLoad).  The UART needs ~170 clocks a
-  // byte, so neither costs throughput.
+  // clocks after word_q moves.  The response byte (out_byte: index arithmetic and a wide
+  // mux) is registered once more before it reaches the CRC and the output (sel_*_q), so a
+  // response byte goes out at most every fourth clock (rsp_gap) and a write issue waits
+  // one clock (StWrLoad).  The UART needs ~170 clocks a byte, so neither costs throughput.
   logic [31:0]          buf_word_q;
+  logic [7:0]           sel_byte_q;
+  logic                 sel_in_crc_q, sel_last_q, sel_word_end_q;
   logic [1:0]           rsp_gap_d, rsp_gap_q;
 
   // ---------------------------------------------------------------------------------
@@ -490,16 +493,16 @@ module sf_uart_axil #(
       end
 
       StResp: begin
+        // sel_*_q: out_byte of the previous clock; rsp_gap keeps the emission at least
+        // one clock after anything it depends on has changed
         if (out_free && rsp_gap_q == 2'd0) begin
-          rsp_gap_d   = 2'd2;
+          rsp_gap_d   = 2'd3;
           out_valid_d = 1'b1;
-          out_data_d  = out_byte;
+          out_data_d  = sel_byte_q;
           rsp_idx_d   = rsp_idx_q + 11'd1;
-          if (!out_in_crc) crc_d = crc16_byte(crc_q, out_byte);
-          if (rsp_pay_q == PayRead && rsp_idx_q >= 11'd4 && pay_idx[1:0] == 2'b11) begin
-            word_d = word_q + 9'd1;
-          end
-          if (out_last) begin
+          if (!sel_in_crc_q) crc_d = crc16_byte(crc_q, sel_byte_q);
+          if (sel_word_end_q) word_d = word_q + 9'd1;
+          if (sel_last_q) begin
             state_d = StDrain;
             if (rsp_code_q[7]) begin
               naks_d     = naks_q + 32'd1;
@@ -524,6 +527,7 @@ module sf_uart_axil #(
       rsp_idx_d = '0;
       crc_d     = 16'hFFFF;
       word_d    = '0;
+      rsp_gap_d = 2'd1;       // sel_*_q see the fresh response from the next clock
     end
   end
 
@@ -627,6 +631,13 @@ module sf_uart_axil #(
   always_ff @(posedge clk_i) begin
     buf_rdata_q <= buf_mem[buf_raddr];
     buf_word_q  <= buf_rdata_q;
+  end
+
+  always_ff @(posedge clk_i) begin
+    sel_byte_q     <= out_byte;
+    sel_in_crc_q   <= out_in_crc;
+    sel_last_q     <= out_last;
+    sel_word_end_q <= rsp_pay_q == PayRead && rsp_idx_q >= 11'd4 && pay_idx[1:0] == 2'b11;
   end
 
   // ---------------------------------------------------------------------------------

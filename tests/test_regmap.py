@@ -252,7 +252,7 @@ def test_encode_config_rejects_settings_the_net_lacks():
 # --------------------------------------------------------------------------------------
 
 def _lint_generated(files, top):
-    srcs = [files["vlt"], RTL_DIR / "sf_weight_mem.sv", *regmap.rtl_sources(files)]
+    srcs = [files["vlt"], *regmap.library_sources(), *regmap.rtl_sources(files)]
     return lint(srcs, top)
 
 
@@ -277,7 +277,7 @@ def test_waivers_are_needed(tmp_path):
     net = small_net("tiny")
     files = regmap.generate(net, tmp_path, docs=False)
     m = regmap.build_map(net)
-    res = lint([RTL_DIR / "sf_weight_mem.sv", *regmap.rtl_sources(files)], m.top_module)
+    res = lint([*regmap.library_sources(), *regmap.rtl_sources(files)], m.top_module)
     warned = {line.split(":")[0] for line in res.stderr.splitlines() if line.startswith("%Warning")}
     rules = {line.split()[2] for line in files["vlt"].read_text().splitlines() if line.startswith("lint_off")}
     assert {f"%Warning-{r}" for r in rules} == warned

@@ -6,11 +6,12 @@ builds that slave's address map from a :class:`~semifreddo.netdesc.Network`
 compiles it with systemrdl-compiler and runs the PeakRDL exporters through their Python
 APIs (:func:`generate`):
 
-* peakrdl-regblock  -> ``<net>_regblock.sv`` + ``<net>_regblock_pkg.sv`` (AXI4-Lite,
-  flat ``s_axil_*`` ports, ``err_if_bad_addr``: SLVERR on unmapped addresses, async
+* peakrdl-regblock  -> ``<net>_regblock.sv`` + ``<net>_regblock_pkg.sv`` (passthrough
+  CPU interface, read-back retimed, ``err_if_bad_addr``: SLVERR on unmapped addresses, async
   active-low reset; its structs are rewritten ``packed`` for Yosys, see :func:`pack_structs`);
 * ``templates/regs_top.sv.mako`` -> ``<net>_regs.sv``: the block a design instantiates.
-  It wraps the regblock and serves its external regions: the two-bank run-time settings
+  Its AXI4-Lite port goes through ``rtl/sf_axil_cpuif.sv`` (registered request, in-order
+  response FIFO) into the regblock.  It serves the regblock's external regions: the two-bank run-time settings
   (shuffle, repeats, alpha) and one ``rtl/sf_weight_mem.sv`` per weight/bias memory, plus
   the bank swap, frame counter and error flags;
 * peakrdl-cheader   -> ``<net>_regs.h``;  peakrdl-markdown -> ``<net>_regs.md``;
@@ -49,6 +50,7 @@ import tempfile
 from dataclasses import dataclass, field as dc_field
 from pathlib import Path
 
+from . import RTL_DIR
 from .fileio import write_text
 from .netdesc import ClassificationHead, DenseHead, Network
 from .render import header, render
@@ -571,15 +573,17 @@ def _vlt_waivers(regblock_file: str) -> str:
 
     * WIDTHEXPAND on the saturating counter's overflow compare ``(N+1)'(next) + 1 > MAX``
       (BUS_ERR_COUNT): the N-bit constant is zero-extended, which is what is meant.
-    * UNUSEDSIGNAL on ``s_axil_awprot``/``s_axil_arprot`` (no protection checks); the low
-      two bits of the buffered AXI addresses (32-bit words only); the decode strobes of
-      read-only registers (with external blocks in the map, readback decodes the held
-      address ``rd_mux_addr`` instead of the strobes, so only writes use them); and
-      ``is_valid_rw`` in a map without an external regfile (declared, never read).
+    * UNUSEDSIGNAL on the decode strobes of read-only registers (with external blocks in
+      the map, readback decodes the held address ``rd_mux_addr`` instead of the strobes,
+      so only writes use them); ``is_valid_rw`` in a map without an external regfile
+      (declared, never read); and the read-back retiming's split address (``ad_low`` /
+      ``ad_hi`` take the whole address and use half of it, ``readback_addr_rt`` keeps
+      only the high half).
     """
     f = f"*{regblock_file}"
-    unused = ["Signal is not used: 's_axil_a?prot'", "Bits of signal are not used: 'axil_a?addr'[1:0]",
-              "Bits of signal are not used: 'decoded_reg_strb'*", "Signal is not used: 'is_valid_rw'"]
+    unused = ["Bits of signal are not used: 'decoded_reg_strb'*", "Signal is not used: 'is_valid_rw'",
+              "Bits of function variable are not used: 'addr'*",
+              "Bits of signal are not used: 'readback_addr_rt'*"]
     return "\n".join([
         "`verilator_config",
         f'lint_off -rule WIDTHEXPAND -file "{f}" -match "*Operator GT expects * bits on the RHS, but RHS\'s CONST*"',
@@ -605,7 +609,7 @@ def generate(net: Network, out_dir: str | Path, *, docs: bool = True) -> dict[st
     RTL to compile, in order: :func:`rtl_sources` of the result.
     """
     from peakrdl_regblock import RegblockExporter
-    from peakrdl_regblock.cpuif.axi4lite import AXI4Lite_Cpuif_flattened
+    from peakrdl_regblock.cpuif.passthrough import PassthroughCpuif
 
     out_dir = Path(out_dir)
     m = build_map(net)
@@ -621,9 +625,12 @@ def generate(net: Network, out_dir: str | Path, *, docs: bool = True) -> dict[st
         check_compiled(m, top)
         rb = m.regblock_module
         RegblockExporter().export(
-            top, str(tmp / "rb"), cpuif_cls=AXI4Lite_Cpuif_flattened, module_name=rb,
+            top, str(tmp / "rb"), cpuif_cls=PassthroughCpuif, module_name=rb,
             package_name=f"{rb}_pkg", address_width=m.addr_width, err_if_bad_addr=True,
-            default_reset_activelow=True, default_reset_async=True)
+            default_reset_activelow=True, default_reset_async=True,
+            # Timing (ECP5 at 100 MHz): a flop inside the read-back mux and one after it.
+            # Register reads stay at one per clock; a memory read takes 4 clocks.
+            retime_read_fanin=True, retime_read_response=True)
         hdr_rb = header(f"{GENERATOR} via peakrdl-regblock", rdl_name, made_from)
         files = {
             "rdl": (rdl_name, rdl),
@@ -656,8 +663,17 @@ def generate(net: Network, out_dir: str | Path, *, docs: bool = True) -> dict[st
     return out
 
 
+#: rtl/ library modules the register-map top instantiates (not in :func:`rtl_sources`).
+LIBRARY = ["sf_fifo.sv", "sf_axil_cpuif.sv", "sf_weight_mem.sv"]
+
+
+def library_sources() -> list[Path]:
+    """The :data:`LIBRARY` modules, as paths, in compile order."""
+    return [RTL_DIR / n for n in LIBRARY]
+
+
 def rtl_sources(files: dict[str, Path]) -> list[Path]:
-    """Compile order of the generated RTL (library module sf_weight_mem not included)."""
+    """Compile order of the generated RTL (the :data:`LIBRARY` modules not included)."""
     return [files["regblock_pkg"], files["regblock"], files["top"]]
 
 

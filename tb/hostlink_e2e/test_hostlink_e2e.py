@@ -221,8 +221,7 @@ def test_hostlink_e2e():
     text = harness_text(m)
     if not (top.is_file() and top.read_text() == text):
         write_text(top, text)
-    rtl = [RTL_DIR / f"{n}.sv" for n in ("sf_uart_rx", "sf_uart_tx", "sf_fifo", "sf_uart_axil", "sf_hostlink",
-                                          "sf_weight_mem")]
-    run_cocotb(toplevel="hostlink_e2e_top", sources=[*rtl, *regmap.rtl_sources(files), top],
+    rtl = [RTL_DIR / f"{n}.sv" for n in ("sf_uart_rx", "sf_uart_tx", "sf_uart_axil", "sf_hostlink")]
+    run_cocotb(toplevel="hostlink_e2e_top", sources=[*regmap.library_sources(), *rtl, *regmap.rtl_sources(files), top],
                test_module="test_hostlink_e2e", build_name="hostlink_e2e",
                python_paths=[Path(__file__).resolve().parent])

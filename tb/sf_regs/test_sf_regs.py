@@ -1,6 +1,6 @@
 """Testbench for the generated configuration slave (gen/semifreddo/regmap.py): the
-peakrdl-regblock AXI4-Lite block plus the generated wrapper ``<net>_regs`` that serves its
-external regions (two-bank settings flops, one rtl/sf_weight_mem.sv per memory).
+peakrdl-regblock register block behind rtl/sf_axil_cpuif.sv (AXI4-Lite) plus the generated
+wrapper ``<net>_regs`` that serves its external regions (two-bank settings flops, one rtl/sf_weight_mem.sv per memory).
 
 The DUT is generated for the small description NET_DESC (every kind of register and
 region: shuffle, repeats, alpha, a 1-value memory, a 32-bit one, odd widths).  All bus
@@ -28,8 +28,9 @@ cocotb tests:
                      stalls: B/R idle during and after reset, registers back to reset
                      values, bank 0 active, the next transactions correct.
   * regs_rate     -- no stalls: register reads/writes back to back at one per clock;
-                     one-lane memory accesses at one per two clocks (the external ack takes a
-                     cycle; multi-lane memories acknowledge after a sequential divide).
+                     one-lane memory writes at one per two clocks (the external ack takes a
+                     cycle; multi-lane memories acknowledge after a sequential divide), reads
+                     at one per four (the read-back is retimed twice).
 
 Seeds: SF_SEED (logged); every test has a sim-time timeout and every transaction a
 cycle timeout.
@@ -754,7 +755,10 @@ async def regs_rate(dut):
     rates["memory writes"] = await burst("w", [mem.address(i % mem.count) for i in range(n)])
     tb.log.info("back-to-back rates (transfers per clock): %s", {k: round(v, 3) for k, v in rates.items()})
     assert rates["register reads"] > 0.95 and rates["register writes"] > 0.95, rates
-    assert rates["memory reads"] > 0.47 and rates["memory writes"] > 0.47, rates
+    # An external memory access holds the regblock until its ack (the memories answer one
+    # clock after the request): a write takes 2 clocks; a read 4, as the read-back is
+    # retimed twice (retime_read_fanin / retime_read_response, for 100 MHz on ECP5).
+    assert rates["memory writes"] > 0.47 and rates["memory reads"] > 0.24, rates
     await tb.readback()
     tb.check_errors()
 
@@ -770,7 +774,7 @@ def test_sf_regs():
     m = regmap.build_map(network())
     run_cocotb(
         toplevel=m.top_module,
-        sources=[RTL_DIR / "sf_weight_mem.sv", *regmap.rtl_sources(files)],
+        sources=[*regmap.library_sources(), *regmap.rtl_sources(files)],
         test_module="test_sf_regs",
         build_name="sf_regs",
         python_paths=[Path(__file__).resolve().parent],
@@ -779,11 +783,11 @@ def test_sf_regs():
 
 @pytest.mark.slow
 def test_sf_regs_synth_ecp5():
-    """The generated RTL goes through Yosys's own SystemVerilog frontend (the ECP5 flow):
-    packed structs, no package import in module scope.  ~10 s."""
+    """The generated RTL goes through the ECP5 flow's frontend (yosys-slang, as in
+    `make fpga`) and maps to LUTs and flip-flops.  ~10 s."""
     from semifreddo.shiftadd.synth import yosys_stat
 
     files = regmap.generate(network(), GEN_DIR, docs=False)
-    cells = yosys_stat([RTL_DIR / "sf_weight_mem.sv", *regmap.rtl_sources(files)],
-                       regmap.build_map(network()).top_module)
+    cells = yosys_stat([*regmap.library_sources(), *regmap.rtl_sources(files)],
+                       regmap.build_map(network()).top_module, slang=True)
     assert cells["LUT4"] > 0 and cells["FF"] > 0

@@ -19,8 +19,11 @@ from ..toolchain import tool_env, yowasp
 KEY_CELLS = ("LUT4", "CCU2C", "TRELLIS_FF", "MULT18X18D")
 
 
-def yosys_stat(sv_files: Iterable[Path], top: str, nodsp: bool = True) -> dict[str, int]:
+def yosys_stat(sv_files: Iterable[Path], top: str, nodsp: bool = True, slang: bool = False) -> dict[str, int]:
     """Synthesise *top* for ECP5 (flattened) and return its cell counts by type.
+
+    *slang*: read the sources with the yosys-slang frontend (full SystemVerilog, as
+    ``make fpga`` does) instead of yosys' own ``read_verilog -sv``.
 
     The result maps every cell type to its count, always including :data:`KEY_CELLS`,
     plus ``"cells"`` (the total) and ``"FF"`` (all flip-flop cell types).
@@ -31,7 +34,9 @@ def yosys_stat(sv_files: Iterable[Path], top: str, nodsp: bool = True) -> dict[s
         for i, src in enumerate(sv_files):
             names.append(f"src{i}_{Path(src).name}")
             shutil.copyfile(src, Path(tmp) / names[-1])
-        script = (f"read_verilog -sv {' '.join(names)}; "
+        read = (f"read_slang -j 1 --top {top} {' '.join(names)}" if slang
+                else f"read_verilog -sv {' '.join(names)}")
+        script = (f"{read}; "
                   f"synth_ecp5 -top {top}{' -nodsp' if nodsp else ''}; "
                   f"tee -q -o stat.json stat -json")
         proc = subprocess.run([yowasp("yosys"), "-q", "-p", script], cwd=tmp, env=tool_env(),
