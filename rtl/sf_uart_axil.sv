@@ -214,6 +214,10 @@ module sf_uart_axil #(
   logic [7:0]  in_byte;
   logic [32:0] end_addr;
   logic        addr_ok;
+  // Registered compares (timing): tmo_hit_q == (tmo_q == TmoLimit) and axi_tmo_hit_q ==
+  // (axi_tmo_q == AxiTmoLimit) exactly, compared on the _d side; addr_ok_q is addr_ok of
+  // the previous clock, read only in StExec, when ADDR and LEN have been still for a while.
+  logic        tmo_hit_q, axi_tmo_hit_q, addr_ok_q;
   logic [10:0] pay_len;
   logic [10:0] pay_idx;
   logic [127:0] status_vec;
@@ -322,7 +326,7 @@ module sf_uart_axil #(
           dropped_d = dropped_q + 32'd1;
           garbage_d = 1'b1;
           gcount_d  = (gcount_q == 8'hFF) ? gcount_q : gcount_q + 8'd1;
-        end else if (garbage_q && tmo_q == TmoLimit) begin
+        end else if (garbage_q && tmo_hit_q) begin
           state_d    = StResp;
           seq_d      = 8'd0;
           rsp_code_d = NakNoSync;
@@ -392,7 +396,7 @@ module sf_uart_axil #(
               if (cnt_q == 2'd1) state_d = StExec;
             end
           endcase
-        end else if (tmo_q == TmoLimit) begin
+        end else if (tmo_hit_q) begin
           state_d    = StResp;
           rsp_code_d = NakFrameTimeout;
           rsp_arg_d  = fbytes_q;
@@ -412,7 +416,7 @@ module sf_uart_axil #(
           state_d    = StResp;
           rsp_code_d = CmdStatus;
           rsp_pay_d  = PayStatus;
-        end else if (!addr_ok) begin
+        end else if (!addr_ok_q) begin
           state_d    = StResp;
           rsp_code_d = NakBadAddr;
           rsp_arg_d  = 8'd0;
@@ -451,7 +455,7 @@ module sf_uart_axil #(
             word_d  = word_q + 9'd1;
             state_d = StWrLoad;
           end
-        end else if (axi_tmo_q == AxiTmoLimit) begin
+        end else if (axi_tmo_hit_q) begin
           state_d    = StResp;
           rsp_code_d = NakBusTimeout;
           rsp_arg_d  = word_q[7:0];
@@ -484,7 +488,7 @@ module sf_uart_axil #(
             word_d  = word_q + 9'd1;
             state_d = StRdIssue;
           end
-        end else if (axi_tmo_q == AxiTmoLimit) begin
+        end else if (axi_tmo_hit_q) begin
           state_d    = StResp;
           rsp_code_d = NakBusTimeout;
           rsp_arg_d  = word_q[7:0];
@@ -548,6 +552,9 @@ module sf_uart_axil #(
       fbytes_q    <= '0;
       tmo_q       <= '0;
       axi_tmo_q   <= '0;
+      tmo_hit_q     <= 1'b0;
+      axi_tmo_hit_q <= 1'b0;
+      addr_ok_q     <= 1'b0;
       rsp_code_q  <= '0;
       rsp_arg_q   <= '0;
       rsp_pay_q   <= PayNone;
@@ -575,6 +582,9 @@ module sf_uart_axil #(
       fbytes_q    <= fbytes_d;
       tmo_q       <= tmo_d;
       axi_tmo_q   <= axi_tmo_d;
+      tmo_hit_q     <= tmo_d == TmoLimit;
+      axi_tmo_hit_q <= axi_tmo_d == AxiTmoLimit;
+      addr_ok_q     <= addr_ok;
       rsp_code_q  <= rsp_code_d;
       rsp_arg_q   <= rsp_arg_d;
       rsp_pay_q   <= rsp_pay_d;
