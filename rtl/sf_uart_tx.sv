@@ -47,15 +47,14 @@ module sf_uart_tx #(
   end
 
   logic [AccW-1:0] acc_d, acc_q;
-  logic            tick;
+  logic            tick_q;             // == busy_q && acc_q + Inc >= Mod (compared a clock early)
   logic            busy_d, busy_q;
   logic [3:0]      left_d, left_q;     // bits still to send after the current one
   logic [8:0]      shift_d, shift_q;   // {stop, data[7:1..]} still to send
   logic            txd_d, txd_q;
   logic            load;
 
-  assign tick          = busy_q && (64'(acc_q) + Inc >= Mod);
-  assign s_axis_tready = !busy_q || (tick && left_q == 4'd0);
+  assign s_axis_tready = !busy_q || (tick_q && left_q == 4'd0);
   assign load          = s_axis_tvalid && s_axis_tready;
 
   always_comb begin
@@ -65,7 +64,7 @@ module sf_uart_tx #(
     txd_d   = txd_q;
     if (!busy_q) begin
       acc_d = '0;
-    end else if (tick) begin
+    end else if (tick_q) begin
       acc_d = AccW'(64'(acc_q) + Inc - Mod);
     end else begin
       acc_d = AccW'(64'(acc_q) + Inc);
@@ -76,7 +75,7 @@ module sf_uart_tx #(
       txd_d   = 1'b0;                       // start bit
       shift_d = {1'b1, s_axis_tdata};       // then data LSB first, then stop
       left_d  = 4'd9;
-    end else if (tick) begin
+    end else if (tick_q) begin
       if (left_q == 4'd0) begin
         busy_d = 1'b0;                      // end of the stop bit; txd stays 1
       end else begin
@@ -93,8 +92,10 @@ module sf_uart_tx #(
       busy_q <= 1'b0;
       left_q <= '0;
       txd_q  <= 1'b1;
+      tick_q <= 1'b0;
     end else begin
       acc_q  <= acc_d;
+      tick_q <= busy_d && (64'(acc_d) + Inc >= Mod);
       busy_q <= busy_d;
       left_q <= left_d;
       txd_q  <= txd_d;
