@@ -45,7 +45,8 @@ fpga: $(STAMP)
 
 # Each frozen block alone (out of context) at MHZ (default 150), BLOCKS=0,1 for some of them,
 # DATAPATH_ONLY=1 for the shift-add datapaths only:
-# build/fpga/frozen_fmax.{json,md}.
+# build/fpga/frozen_fmax.{json,md}.  The reference's block 2 does not route out of context
+# (fpga/README.md, "Measured limits"): use BLOCKS=0,1 there.
 fpga-frozen: $(STAMP)
 	$(SF) fpga --frozen-blocks --board $(BOARD) --net $(NET) $(if $(MHZ),--mhz $(MHZ)) $(if $(BLOCKS),--blocks $(BLOCKS)) $(if $(DATAPATH_ONLY),--datapath-only) $(if $(TIMING_WEIGHT),--timing-weight $(TIMING_WEIGHT))
 

@@ -324,7 +324,9 @@ def _synth_script(top: str, json_name: str, lut_multipliers: list[str]) -> str:
         # multiplier for the few smaller ones left in those modules
         *([f"booth {' '.join(lut_multipliers)}",
            f"techmap {' '.join(m + '/t:$mul' for m in lut_multipliers)}"] if lut_multipliers else []),
-        f"synth_ecp5 -top {top} -noflatten",
+        # -cmp2softlogic: compares with a constant in LUTs, not carry chains (the register
+        # block's address decode: a carry chain per region boundary, all fed by one address)
+        f"synth_ecp5 -top {top} -noflatten -cmp2softlogic",
         f"tee -q -o stat_hier.json stat -json -top {top}",
         "flatten -noscopeinfo", "opt_clean",
         "tee -q -o stat_flat.json stat -json",
@@ -681,7 +683,8 @@ def module_fmax(sources: list[Path], top: str, work: Path, *, board: str = DEFAU
     work.mkdir(parents=True, exist_ok=True)
     names = _copy_sources(library_closure(list(sources)), work)
     (work / "ooc.ys").write_text(f"read_slang -j 1 --top {top} {' '.join(names)}\n"
-                                 f"synth_ecp5 -top {top} -json ooc.json\ntee -q -o ooc_stat.json stat -json\n")
+                                 f"synth_ecp5 -top {top} -cmp2softlogic -json ooc.json\n"
+                                 "tee -q -o ooc_stat.json stat -json\n")
     t0 = time.perf_counter()
     _yosys(work, "ooc")
     t1 = time.perf_counter()
