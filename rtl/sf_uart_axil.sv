@@ -44,9 +44,10 @@
 //     AxiTimeoutCycles clocks, NAK BUS_TIMEOUT is sent; as AXI forbids withdrawing a
 //     valid, the bridge then waits (however long it takes) for the outstanding
 //     handshakes/response, discards them, and only then accepts the next request.
-//   * Only one request is processed at a time; the input stalls (s_axis_tready = 0)
-//     while a request executes or its response is being emitted, so the byte source in
-//     front (sf_hostlink: a FIFO) must absorb what the host sends meanwhile.
+//   * Only one request is processed at a time; while a request executes or its response
+//     is being emitted the input stalls (one byte waits in the input register, then
+//     s_axis_tready = 0), so the byte source in front (sf_hostlink: a FIFO) must absorb
+//     what the host sends meanwhile.
 //
 // Status payload (16 bytes): VERSION (1), LAST_NAK, MAX_LEN (MaxWords-1), ADDR_WIDTH,
 // ACKS u32, NAKS u32, DROPPED u32 (little-endian; counts before this response).
@@ -212,6 +213,8 @@ module sf_uart_axil #(
   // ---------------------------------------------------------------------------------
   logic        receiving, in_fire, b_fire, r_fire, out_free, axi_busy;
   logic [7:0]  in_byte;
+  logic        in_valid_q, in_user_q;   // input holding register
+  logic [7:0]  in_data_q;
   logic [32:0] end_addr;
   logic        addr_ok;
   // Registered compares (timing): tmo_hit_q == (tmo_q == TmoLimit) and axi_tmo_hit_q ==
@@ -225,8 +228,8 @@ module sf_uart_axil #(
   logic        out_last, out_in_crc;
 
   assign receiving = state_q inside {StSync, StSeq, StCmd, StLen, StAddr, StData, StCrc};
-  assign in_fire   = s_axis_tvalid && receiving;
-  assign in_byte   = s_axis_tdata;
+  assign in_fire   = in_valid_q && receiving;
+  assign in_byte   = in_data_q;
   assign b_fire    = bvalid_q;   // a registered response: consumed in this clock
   assign r_fire    = rvalid_q;
   assign out_free  = !out_valid_q || m_axis_tready;
@@ -307,7 +310,7 @@ module sf_uart_axil #(
     // frame timeout: clocks spent waiting for the next byte of a started frame, or
     // idle clocks after discarded input
     if ((receiving && state_q != StSync) || (state_q == StSync && garbage_q)) begin
-      tmo_d = s_axis_tvalid ? '0 : tmo_q + 1'b1;
+      tmo_d = in_valid_q ? '0 : tmo_q + 1'b1;
     end else begin
       tmo_d = '0;
     end
@@ -315,7 +318,7 @@ module sf_uart_axil #(
 
     unique case (state_q)
       StSync: begin
-        if (in_fire && !s_axis_tuser && in_byte == ReqSync) begin
+        if (in_fire && !in_user_q && in_byte == ReqSync) begin
           state_d   = StSeq;
           crc_d     = crc16_byte(16'hFFFF, in_byte);
           fbytes_d  = 8'd1;
@@ -338,7 +341,7 @@ module sf_uart_axil #(
       end
 
       StSeq, StCmd, StLen, StAddr, StData, StCrc: begin
-        if (in_fire && s_axis_tuser) begin
+        if (in_fire && in_user_q) begin
           state_d    = StResp;
           rsp_code_d = NakLineError;
           rsp_arg_d  = fbytes_q;
@@ -653,7 +656,26 @@ module sf_uart_axil #(
   // ---------------------------------------------------------------------------------
   // Outputs
   // ---------------------------------------------------------------------------------
-  assign s_axis_tready  = receiving;
+  // Input holding register (timing: the receive FIFO's handshake stops at a flop; a
+  // byte takes two clocks in, against ~170 per byte on the UART)
+  assign s_axis_tready = !in_valid_q;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      in_valid_q <= 1'b0;
+    end else if (s_axis_tvalid && s_axis_tready) begin
+      in_valid_q <= 1'b1;
+    end else if (in_fire) begin
+      in_valid_q <= 1'b0;
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (s_axis_tvalid && s_axis_tready) begin
+      in_data_q <= s_axis_tdata;
+      in_user_q <= s_axis_tuser;
+    end
+  end
   assign m_axis_tdata   = out_data_q;
   assign m_axis_tvalid  = out_valid_q;
 
