@@ -210,6 +210,22 @@ def test_frozen_blocks_out_of_context(tmp_path, datapath_only):
 
 
 @pytest.mark.slow
+def test_out_of_context_time_limit(tmp_path):
+    """A part nextpnr does not route within the time limit is reported as not routed
+    (fmax 0, timing not met), with its synthesis figures, instead of holding the flow."""
+    from semifreddo import rtlgen
+    seed = simulate.test_seed()
+    net = load_description(write_small_net(tmp_path, seed))
+    design = rtlgen.frozen_core(net, weights.load_frozen(net), tmp_path / "rtl")
+    blk = design.blocks[0]
+    r = fpga.module_fmax(blk.files[1:], f"{blk.module}_dot", tmp_path / "ooc", timeout=0.01)
+    assert r["routed"] is False and r["fmax_mhz"] == 0.0 and r["timing_met"] is False, r
+    assert r["resources"]["ccu2c"] > 0 and r["resources"]["mult18"] == 0, r
+    assert "killed after" in (tmp_path / "ooc" / "ooc_nextpnr.out").read_text()
+    assert fpga._fmax_text(r).startswith("not routed in")
+
+
+@pytest.mark.slow
 def test_generated_rtl_lints(flow):
     """The generated SoC (host link, split, network, stream bridge) lints clean."""
     _, out, _ = flow
@@ -233,6 +249,7 @@ def test_generated_rtl_lints(flow):
     (["fpga", "--dsp-budget", "-1"], "--dsp-budget"),
     (["fpga", "--router", "router3"], "--router"),
     (["fpga", "--timing-weight", "0"], "--timing-weight"),
+    (["fpga", "--frozen-blocks", "--ooc-timeout", "0"], "--ooc-timeout"),
     (["fpga", "--frozen-blocks", "--blocks", "3"], "--blocks"),
     (["prog", "--board", "icebreaker", "--dry-run"], "--board"),
 ])

@@ -182,7 +182,9 @@ def cmd_fpga(args: argparse.Namespace) -> int:
     opt = fpga.FpgaOptions(board=args.board, seed=args.seed, seeds=args.seeds, mhz=mhz,
                            dsp_budget=args.dsp_budget, router=args.router,
                            timing_weight=(fpga.DEFAULT_TIMING_WEIGHT if args.timing_weight is None
-                                          else args.timing_weight), out=Path(args.out))
+                                          else args.timing_weight),
+                           ooc_timeout=(fpga.DEFAULT_OOC_TIMEOUT if args.ooc_timeout is None
+                                        else args.ooc_timeout), out=Path(args.out))
     try:
         fpga.check_options(opt)          # bad options fail before any file is read
     except fpga.BadInput as exc:
@@ -322,6 +324,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--router", default="router2", help="nextpnr router: router2 (default) or router1")
     sp.add_argument("--timing-weight", type=int, default=None,
                     help="nextpnr placer timing weight (--placer-heap-timingweight; default 40)")
+    sp.add_argument("--ooc-timeout", type=float, default=None,
+                    help="with --frozen-blocks: nextpnr time limit per part in seconds (default 1200); "
+                         "a part not routed by then is reported as such")
     sp.add_argument("--blocks", type=lambda v: [int(x) for x in v.split(",")], default=None,
                     help="with --frozen-blocks: only these frozen block indices, e.g. 0,1")
     sp.add_argument("--datapath-only", action="store_true",

@@ -131,8 +131,14 @@ def library_closure(sources: list[Path]) -> list[Path]:
 # PLL
 # --------------------------------------------------------------------------------------
 
-def _run(cmd: list[str], cwd: Path, log: Path) -> subprocess.CompletedProcess:
-    proc = subprocess.run(cmd, cwd=cwd, env=tool_env(), capture_output=True, text=True)
+def _run(cmd: list[str], cwd: Path, log: Path, timeout: float | None = None) -> subprocess.CompletedProcess:
+    """Run a tool, its output into *log*; ``subprocess.TimeoutExpired`` after *timeout* s
+    (the tool is killed, the log says so)."""
+    try:
+        proc = subprocess.run(cmd, cwd=cwd, env=tool_env(), capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        write_text(log, f"$ {' '.join(cmd)}\n(killed after {timeout:g} s)\n")
+        raise
     write_text(log, f"$ {' '.join(cmd)}\n{proc.stdout}\n{proc.stderr}")
     return proc
 
@@ -263,6 +269,11 @@ def breakdown(stat: dict, top: str, net_name: str) -> dict[str, Any]:
 #: context at 150 MHz: 129.6 MHz at 10, 167.0 MHz at 40 (docs/architecture.md).
 DEFAULT_TIMING_WEIGHT = 40
 
+#: Time limit of one out-of-context nextpnr run (``make fpga-frozen``): a part that does not
+#: route within it is reported as not routed instead of holding the flow (the reference's
+#: frozen block 2 datapath never converges alone, fpga/README.md).
+DEFAULT_OOC_TIMEOUT = 1200.0
+
 
 @dataclass
 class FpgaOptions:
@@ -273,6 +284,7 @@ class FpgaOptions:
     dsp_budget: int | None = None   # MULT18X18D the design may use; None: all of the device's
     router: str = "router2"         # nextpnr --router (router2: much faster on congested designs)
     timing_weight: int = DEFAULT_TIMING_WEIGHT   # nextpnr --placer-heap-timingweight
+    ooc_timeout: float = DEFAULT_OOC_TIMEOUT     # --frozen-blocks: nextpnr time limit per part, s
     out: Path = field(default_factory=lambda: REPO_ROOT / "build" / "fpga")
 
 
@@ -285,6 +297,8 @@ def check_options(opt: FpgaOptions) -> Board:
         raise BadInput(f"--seeds: must be >= 1, got {opt.seeds}")
     if opt.router not in ROUTERS:
         raise BadInput(f"--router: must be one of {', '.join(ROUTERS)}, got {opt.router!r}")
+    if not (math.isfinite(opt.ooc_timeout) and opt.ooc_timeout > 0):
+        raise BadInput(f"--ooc-timeout: must be > 0 seconds, got {opt.ooc_timeout:g}")
     if not 1 <= opt.timing_weight <= 1000:
         raise BadInput(f"--timing-weight: must be 1..1000, got {opt.timing_weight}")
     if opt.dsp_budget is not None and opt.dsp_budget < 0:
@@ -673,11 +687,13 @@ def programmer_command(board: Board, bitstream: Path, flash: bool = False) -> li
 
 def module_fmax(sources: list[Path], top: str, work: Path, *, board: str = DEFAULT_BOARD,
                 mhz: float = 150.0, seed: int = 1, router: str = "router2",
-                timing_weight: int = DEFAULT_TIMING_WEIGHT) -> dict[str, Any]:
+                timing_weight: int = DEFAULT_TIMING_WEIGHT,
+                timeout: float | None = None) -> dict[str, Any]:
     """Fmax of module *top* alone on *board*'s device: yosys ``synth_ecp5`` and
     ``nextpnr-ecp5 --out-of-context`` (no IO buffers, ports left unplaced, the clock
     constrained to *mhz*).  Measures a block's own logic, e.g. a frozen convolution block
-    for the adder-levels-per-stage default.  Returns resources and the achieved MHz."""
+    for the adder-levels-per-stage default.  Returns resources and the achieved MHz;
+    ``routed`` is False (fmax 0) when nextpnr did not finish within *timeout* seconds."""
     b = get_board(board)
     work = Path(work).resolve()
     work.mkdir(parents=True, exist_ok=True)
@@ -692,15 +708,27 @@ def module_fmax(sources: list[Path], top: str, work: Path, *, board: str = DEFAU
            "--json", "ooc.json", "--out-of-context", "--freq", f"{mhz:g}", "--report", "ooc_report.json",
            "--seed", str(seed), "--router", router, "--placer-heap-timingweight", str(timing_weight),
            "--timing-allow-fail", "--log", "ooc_nextpnr.log", "-q"]
-    proc = _run(cmd, work, work / "ooc_nextpnr.out")
+    cells = _top_cells(json.loads((work / "ooc_stat.json").read_text()), top)
+    result = {"module": top, "device": b.device, "target_mhz": mhz, "resources": _resources(cells),
+              "yosys_seconds": round(t1 - t0, 1)}
+    try:
+        proc = _run(cmd, work, work / "ooc_nextpnr.out", timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return result | {"fmax_mhz": 0.0, "timing_met": False, "routed": False,
+                         "nextpnr_seconds": round(time.perf_counter() - t1, 1)}
     if proc.returncode != 0 or not (work / "ooc_report.json").is_file():
         raise ToolError(f"nextpnr-ecp5 failed (log: {work / 'ooc_nextpnr.log'}): {_last_error(proc)}")
     rep = _nextpnr_report(work / "ooc_report.json")
-    cells = _top_cells(json.loads((work / "ooc_stat.json").read_text()), top)
     achieved = min((v["achieved"] for v in rep["fmax"].values()), default=0.0)
-    return {"module": top, "device": b.device, "target_mhz": mhz, "fmax_mhz": round(achieved, 2),
-            "timing_met": achieved >= mhz, "resources": _resources(cells),
-            "yosys_seconds": round(t1 - t0, 1), "nextpnr_seconds": round(time.perf_counter() - t1, 1)}
+    return result | {"fmax_mhz": round(achieved, 2), "timing_met": achieved >= mhz, "routed": True,
+                     "nextpnr_seconds": round(time.perf_counter() - t1, 1)}
+
+
+def _fmax_text(r: dict[str, Any], unit: bool = True) -> str:
+    """An out-of-context result's fmax, or that it did not route in time."""
+    if not r["routed"]:
+        return f"not routed in {r['nextpnr_seconds']:g} s"
+    return f"{r['fmax_mhz']:g}{' MHz' if unit else ''}"
 
 
 #: Clock goal of a frozen block alone: 1080p60 at one pixel per clock needs 148.5 MHz.
@@ -741,15 +769,16 @@ def frozen_blocks_fmax(net: Network, frozen: list[ConvWeights], opt: FpgaOptions
         for part, module, files in parts:
             log(f"fpga: {module} out of context at {opt.mhz:g} MHz ...")
             r = module_fmax(files, module, out / "frozen_ooc" / module, board=board.name,
-                            mhz=opt.mhz, seed=opt.seed, router=opt.router, timing_weight=opt.timing_weight)
-            log(f"fpga:   {r['fmax_mhz']:g} MHz ({r['resources']['lut4']} LUT4, {r['resources']['ccu2c']} CCU2C, "
+                            mhz=opt.mhz, seed=opt.seed, router=opt.router, timing_weight=opt.timing_weight,
+                            timeout=opt.ooc_timeout)
+            log(f"fpga:   {_fmax_text(r)} ({r['resources']['lut4']} LUT4, {r['resources']['ccu2c']} CCU2C, "
                 f"{r['resources']['ff']} FF; yosys {r['yosys_seconds']:g} s, nextpnr {r['nextpnr_seconds']:g} s)")
             row[part] = r
         row["timing_met"] = row["datapath" if datapath_only else "whole_block"]["timing_met"]
         blocks.append(row)
     report = {"net": net.name, "build_id": f"{net.build_id:016x}", "board": board.name, "device": board.device,
               "speed": board.speed, "target_mhz": opt.mhz, "seed": opt.seed, "router": opt.router,
-              "timing_weight": opt.timing_weight,
+              "timing_weight": opt.timing_weight, "ooc_timeout_seconds": opt.ooc_timeout,
               "adder_levels_per_stage": net.adder_levels_per_stage, "register_fanout": net.register_fanout,
               "blocks": blocks,
               "datapath_fmax_mhz": min((b["datapath"]["fmax_mhz"] for b in blocks), default=0.0),
@@ -770,7 +799,7 @@ def frozen_blocks_fmax(net: Network, frozen: list[ConvWeights], opt: FpgaOptions
             if part not in b:
                 continue
             r = b[part]
-            lines.append(f"| {b['block']} | {part} | {b['adders']} | {b[latency]} | {r['fmax_mhz']:g} | "
+            lines.append(f"| {b['block']} | {part} | {b['adders']} | {b[latency]} | {_fmax_text(r, unit=False)} | "
                          f"{'yes' if r['timing_met'] else 'no'} | {r['resources']['lut4']} | "
                          f"{r['resources']['ccu2c']} | {r['resources']['ff']} | {r['resources']['ebr']} | "
                          f"{r['yosys_seconds']:g} | {r['nextpnr_seconds']:g} |")
