@@ -19,11 +19,12 @@
 //     presented, unchanged.
 //   * Responses (m_cpuif_{rd,wr}_ack_i with err/rdata) are registered (the regblock acks
 //     a register access combinationally from its address decode) and go into an in-order
-//     response FIFO (sf_fifo, Depth entries); its head is an R response or a B response.  A response
-//     credit is taken when a request enters the request register and given back when its
-//     response leaves on B or R, so the FIFO can never overflow and the regblock's acks
-//     are never refused.  A credit is out for 6 clocks plus the regblock's latency, so
-//     Depth 16 gives full rate for register accesses with read-back retiming.
+//     response FIFO (sf_fifo, Depth entries); its head is an R or a B response.  A
+//     response credit is taken when a request enters the request register and given back
+//     when its response leaves on B or R, so the FIFO can never overflow and the
+//     regblock's acks are never refused.  A credit is out for 6 clocks plus the
+//     regblock's latency, so Depth 16 gives full rate for register accesses with
+//     read-back retiming.
 //   * Responses come back in request order, reads and writes in one queue (the regblock
 //     answers in order); a B waiting for bready holds back a later R and vice versa.
 //   * Addresses are word aligned on the way (the low two bits read as 0, as AXI4-Lite
@@ -39,7 +40,8 @@
 // the response FIFO are emptied.  Reset the regblock with this module.
 module sf_axil_cpuif #(
   parameter int unsigned AddrWidth = 16,  // byte address bits, 3..32
-  parameter int unsigned Depth     = 16   // response FIFO entries = requests in flight, power of 2, >= 2
+  parameter int unsigned Depth     = 16   // response FIFO entries = requests in flight,
+                                          // a power of 2, >= 2
 ) (
   input  logic                  clk_i,
   input  logic                  rst_ni,
@@ -225,7 +227,7 @@ module sf_axil_cpuif #(
   // Unused: AXI4-Lite protection and byte-in-word address bits; the FIFO's ready and
   // count (the credits keep the FIFO from filling)
   logic unused;
-  assign unused = ^{s_axil_awprot, s_axil_arprot, s_axil_awaddr[1:0], s_axil_araddr[1:0], push_ready,
-                    resp_count};
+  assign unused = ^{s_axil_awprot, s_axil_arprot, s_axil_awaddr[1:0], s_axil_araddr[1:0],
+                    push_ready, resp_count};
 
 endmodule
