@@ -222,7 +222,7 @@ def test_out_of_context_time_limit(tmp_path):
     assert r["routed"] is False and r["fmax_mhz"] == 0.0 and r["timing_met"] is False, r
     assert r["resources"]["ccu2c"] > 0 and r["resources"]["mult18"] == 0, r
     assert "killed after" in (tmp_path / "ooc" / "ooc_nextpnr.out").read_text()
-    assert fpga._fmax_text(r).startswith("not routed in")
+    assert fpga.fmax_text(r).startswith("not routed in")
 
 
 @pytest.mark.slow

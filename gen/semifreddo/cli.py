@@ -198,8 +198,8 @@ def cmd_fpga(args: argparse.Namespace) -> int:
         if args.frozen_blocks:
             rep = fpga.frozen_blocks_fmax(net, frozen, opt, blocks=args.blocks, datapath_only=args.datapath_only)
             print(f"frozen blocks of {net.name}: fmax (datapath / whole block) "
-                  + ", ".join(f"{b['block']} {b['datapath']['fmax_mhz']:g} / "
-                              + (f"{b['whole_block']['fmax_mhz']:g}" if "whole_block" in b else "-") + " MHz"
+                  + ", ".join(f"{b['block']} {fpga.fmax_text(b['datapath'])} / "
+                              + (fpga.fmax_text(b["whole_block"]) if "whole_block" in b else "-")
                               for b in rep["blocks"])
                   + f" (target {mhz:g}); {rep['wall_seconds']:g} s; report {Path(args.out) / 'frozen_fmax.md'}")
             return 0 if rep["timing_met"] else 1

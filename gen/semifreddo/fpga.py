@@ -724,7 +724,7 @@ def module_fmax(sources: list[Path], top: str, work: Path, *, board: str = DEFAU
                      "nextpnr_seconds": round(time.perf_counter() - t1, 1)}
 
 
-def _fmax_text(r: dict[str, Any], unit: bool = True) -> str:
+def fmax_text(r: dict[str, Any], unit: bool = True) -> str:
     """An out-of-context result's fmax, or that it did not route in time."""
     if not r["routed"]:
         return f"not routed in {r['nextpnr_seconds']:g} s"
@@ -771,7 +771,7 @@ def frozen_blocks_fmax(net: Network, frozen: list[ConvWeights], opt: FpgaOptions
             r = module_fmax(files, module, out / "frozen_ooc" / module, board=board.name,
                             mhz=opt.mhz, seed=opt.seed, router=opt.router, timing_weight=opt.timing_weight,
                             timeout=opt.ooc_timeout)
-            log(f"fpga:   {_fmax_text(r)} ({r['resources']['lut4']} LUT4, {r['resources']['ccu2c']} CCU2C, "
+            log(f"fpga:   {fmax_text(r)} ({r['resources']['lut4']} LUT4, {r['resources']['ccu2c']} CCU2C, "
                 f"{r['resources']['ff']} FF; yosys {r['yosys_seconds']:g} s, nextpnr {r['nextpnr_seconds']:g} s)")
             row[part] = r
         row["timing_met"] = row["datapath" if datapath_only else "whole_block"]["timing_met"]
@@ -799,7 +799,7 @@ def frozen_blocks_fmax(net: Network, frozen: list[ConvWeights], opt: FpgaOptions
             if part not in b:
                 continue
             r = b[part]
-            lines.append(f"| {b['block']} | {part} | {b['adders']} | {b[latency]} | {_fmax_text(r, unit=False)} | "
+            lines.append(f"| {b['block']} | {part} | {b['adders']} | {b[latency]} | {fmax_text(r, unit=False)} | "
                          f"{'yes' if r['timing_met'] else 'no'} | {r['resources']['lut4']} | "
                          f"{r['resources']['ccu2c']} | {r['resources']['ff']} | {r['resources']['ebr']} | "
                          f"{r['yosys_seconds']:g} | {r['nextpnr_seconds']:g} |")
