@@ -96,7 +96,7 @@ module sf_axil_cpuif #(
   // Holding registers
   // ---------------------------------------------------------------------------------
   logic                 aw_q, w_q, ar_q;             // holding register full
-  logic [AddrWidth-1:2] awaddr_q, araddr_q;       // word addresses
+  logic [AddrWidth-1:2] awaddr_q, araddr_q;        // word addresses
   logic [31:0]          wdata_q;
   logic [3:0]           wstrb_q;
   logic                 take_rd, take_wr;            // moved into the request register
@@ -132,7 +132,7 @@ module sf_axil_cpuif #(
   // ---------------------------------------------------------------------------------
   // Request register
   // ---------------------------------------------------------------------------------
-  logic                 req_q, is_wr_q, last_rd_q;
+  logic                 req_q, is_wr_q;              // is_wr_q: also the kind taken last
   logic [AddrWidth-1:0] addr_q;
   logic [31:0]          req_wdata_q;
   logic [3:0]           req_wstrb_q;
@@ -146,20 +146,18 @@ module sf_axil_cpuif #(
   assign rd_ready    = ar_q;
   assign wr_ready    = aw_q & w_q;
   // Alternate when both wait: a write goes first after a read, and vice versa.
-  assign take_rd     = load & rd_ready & (~wr_ready | ~last_rd_q);
+  assign take_rd     = load & rd_ready & (~wr_ready | is_wr_q);
   assign take_wr     = load & wr_ready & ~take_rd;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       req_q     <= 1'b0;
-      is_wr_q   <= 1'b0;
-      last_rd_q <= 1'b0;
+      is_wr_q   <= 1'b1;       // a read goes first after reset
       credits_q <= '0;
     end else begin
       if (take_rd || take_wr) begin
         req_q     <= 1'b1;
         is_wr_q   <= take_wr;
-        last_rd_q <= take_rd;
       end else if (accepted) begin
         req_q <= 1'b0;
       end

@@ -757,6 +757,7 @@ def frozen_blocks_fmax(net: Network, frozen: list[ConvWeights], opt: FpgaOptions
         shutil.rmtree(rtl_dir)
     design = rtlgen.frozen_core(net, frozen, rtl_dir)
     chosen = design.blocks if blocks is None else [design.blocks[n] for n in sorted(set(blocks))]
+    judged = "datapath" if datapath_only else "whole_block"    # the part timing_met is of
     blocks = []
     for blk in chosen:
         row: dict[str, Any] = {"block": blk.report["block"], "adders": blk.report["adders"],
@@ -774,7 +775,7 @@ def frozen_blocks_fmax(net: Network, frozen: list[ConvWeights], opt: FpgaOptions
             log(f"fpga:   {fmax_text(r)} ({r['resources']['lut4']} LUT4, {r['resources']['ccu2c']} CCU2C, "
                 f"{r['resources']['ff']} FF; yosys {r['yosys_seconds']:g} s, nextpnr {r['nextpnr_seconds']:g} s)")
             row[part] = r
-        row["timing_met"] = row["datapath" if datapath_only else "whole_block"]["timing_met"]
+        row["timing_met"] = row[judged]["timing_met"]
         blocks.append(row)
     report = {"net": net.name, "build_id": f"{net.build_id:016x}", "board": board.name, "device": board.device,
               "speed": board.speed, "target_mhz": opt.mhz, "seed": opt.seed, "router": opt.router,
@@ -782,8 +783,7 @@ def frozen_blocks_fmax(net: Network, frozen: list[ConvWeights], opt: FpgaOptions
               "adder_levels_per_stage": net.adder_levels_per_stage, "register_fanout": net.register_fanout,
               "blocks": blocks,
               "datapath_fmax_mhz": min((b["datapath"]["fmax_mhz"] for b in blocks), default=0.0),
-              "fmax_mhz": min((b["datapath" if datapath_only else "whole_block"]["fmax_mhz"] for b in blocks),
-                              default=0.0),
+              "fmax_mhz": min((b[judged]["fmax_mhz"] for b in blocks), default=0.0),
               "datapath_only": datapath_only,
               "timing_met": all(b["timing_met"] for b in blocks), "tools": tool_versions(),
               "wall_seconds": round(time.perf_counter() - t_start, 1)}

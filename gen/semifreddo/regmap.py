@@ -11,9 +11,9 @@ APIs (:func:`generate`):
   active-low reset; its structs are rewritten ``packed`` for Yosys, see :func:`pack_structs`);
 * ``templates/regs_top.sv.mako`` -> ``<net>_regs.sv``: the block a design instantiates.
   Its AXI4-Lite port goes through ``rtl/sf_axil_cpuif.sv`` (registered request, in-order
-  response FIFO) into the regblock.  It serves the regblock's external regions: the two-bank run-time settings
-  (shuffle, repeats, alpha) and one ``rtl/sf_weight_mem.sv`` per weight/bias memory, plus
-  the bank swap, frame counter and error flags;
+  response FIFO) into the regblock.  It serves the regblock's external regions: the
+  two-bank run-time settings (shuffle, repeats, alpha) and one ``rtl/sf_weight_mem.sv``
+  per weight/bias memory, plus the bank swap, frame counter and error flags;
 * peakrdl-cheader   -> ``<net>_regs.h``;  peakrdl-markdown -> ``<net>_regs.md``;
 * ``<net>_regblock.vlt``: the Verilator lint waivers for the regblock file only.
 
