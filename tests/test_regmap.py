@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 
 from netgen import ZERO_SHA, descriptions
-from semifreddo import RTL_DIR, regmap, weights
+from semifreddo import regmap, weights
 from semifreddo.netdesc import load_description, parse_description
 from semifreddo.toolchain import lint
 

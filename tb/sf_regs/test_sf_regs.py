@@ -1,6 +1,7 @@
 """Testbench for the generated configuration slave (gen/semifreddo/regmap.py): the
 peakrdl-regblock register block behind rtl/sf_axil_cpuif.sv (AXI4-Lite) plus the generated
-wrapper ``<net>_regs`` that serves its external regions (two-bank settings flops, one rtl/sf_weight_mem.sv per memory).
+wrapper ``<net>_regs`` that serves its external regions (two-bank settings flops, one
+rtl/sf_weight_mem.sv per memory).
 
 The DUT is generated for the small description NET_DESC (every kind of register and
 region: shuffle, repeats, alpha, a 1-value memory, a 32-bit one, odd widths).  All bus
@@ -49,7 +50,7 @@ import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, with_timeout
 
-from semifreddo import BUILD_DIR, RTL_DIR, regmap, weights
+from semifreddo import BUILD_DIR, regmap, weights
 from semifreddo.netdesc import parse_description
 from semifreddo.simulate import run_cocotb
 
