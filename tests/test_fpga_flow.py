@@ -25,7 +25,7 @@ from semifreddo.toolchain import lint
 #: The default board of `make fpga`: the test builds for it.
 BOARD = fpga.DEFAULT_BOARD
 #: MULT18X18D budget of the flow test: below what the small net needs, so that some of its
-#: multipliers go to LUTs (the path the reference network takes on the 85F).
+#: multipliers go to LUTs (the path of any network that needs more than the device has).
 DSP_BUDGET = 10
 
 SMALL = {

@@ -209,9 +209,9 @@ def test_read_write_by_name(device, net, rng, capsys):
     assert code == 0 and out.split("=")[1].split()[0] == str(v)
     assert emu.regs.store[1 - emu.regs.bank][region.address(i)] == v & ((1 << region.value_width) - 1)
     a = rng.randrange(1 << net.alpha_bits)
-    assert run(["write", "a_blk1_alpha[2]", str(a), "--net", NET, "--port", path], capsys)[0] == 0
-    assert run(["read", "a_blk1_alpha[2]", "--net", NET, "--port", path], capsys)[1].strip() == \
-        f"a_blk1_alpha[2] = {a:#010x}"
+    assert run(["write", "a_blk1_alpha[1]", str(a), "--net", NET, "--port", path], capsys)[0] == 0
+    assert run(["read", "a_blk1_alpha[1]", "--net", NET, "--port", path], capsys)[1].strip() == \
+        f"a_blk1_alpha[1] = {a:#010x}"
     # a field write is a read-modify-write that keeps the other fields
     assert run(["write", "ctrl.enable", "1", "--net", NET, "--port", path], capsys)[0] == 0
     assert emu.regs.f[("ctrl", "enable")] == 1 and emu.regs.f[("ctrl", "commit")] == 0

@@ -83,7 +83,7 @@ DESCRIPTION_MISTAKES = [
     (lambda d: d["input"].update(colour="rgb"), ["input.colour", "unknown key"]),
     (lambda d: d["frozen"]["blocks"][0].pop("kernel"), ["frozen.blocks[0].kernel", "missing"]),
     (lambda d: d["frozen"]["blocks"][0].update(weight_bits=9), ["frozen.blocks[0].weight_bits", "at most 8"]),
-    (lambda d: d["trainable"]["cores"][1]["blocks"][1].update(blend_map=[0, 1, 99]),
+    (lambda d: d["trainable"]["cores"][1]["blocks"][1].update(blend_map=[0, 99]),
      ["trainable.cores[1].blocks[1].blend_map", "out of range"]),
     (lambda d: d["frozen"]["blocks"][2].update(stride=2), ["repeat.first_block", "stride 1"]),
     (lambda d: d["shuffle"].update(channels=9), ["shuffle.channels", "exceeds"]),
@@ -143,8 +143,8 @@ def _frozen_with(base_desc, tmp_path, edit):
 FROZEN_MISTAKES = [
     (lambda a: a["block1.weight"].__setitem__((0, 0, 0, 0), 8), ["block1.weight", "out of range", "4-bit"]),
     (lambda a: a.__setitem__("block0.weight", a["block0.weight"][:, :2]), ["block0.weight", "shape"]),
-    (lambda a: a.__setitem__("block2.bias", np.full(12, np.nan)), ["block2.bias", "NaN"]),
-    (lambda a: a.__setitem__("block2.bias", np.full(12, 0.5)), ["block2.bias", "non-integer"]),
+    (lambda a: a.__setitem__("block2.bias", np.full(a["block2.bias"].shape, np.nan)), ["block2.bias", "NaN"]),
+    (lambda a: a.__setitem__("block2.bias", np.full(a["block2.bias"].shape, 0.5)), ["block2.bias", "non-integer"]),
     (lambda a: a.pop("block1.bias"), ["block1.bias", "missing array"]),
     (lambda a: a.__setitem__("block9.weight", np.zeros(3)), ["block9.weight", "unknown array"]),
 ]
@@ -170,7 +170,7 @@ def _config_file(tmp_path, path, edit):
 
 CONFIG_MISTAKES = [
     (lambda a: a["a.block1.weight"].__setitem__((0, 0, 0, 0), -129), ["a.block1.weight", "out of range"]),
-    (lambda a: a.__setitem__("b.block2.alpha", np.full(3, 257)), ["b.block2.alpha", "out of range"]),
+    (lambda a: a.__setitem__("b.block2.alpha", np.full(a["b.block2.alpha"].shape, 257)), ["b.block2.alpha", "out of range"]),
     (lambda a: a.__setitem__("repeats", np.array(5)), ["repeats", "out of range"]),
     (lambda a: a.__setitem__("head.a.weight", np.zeros((3, 4))), ["head.a.weight", "shape"]),
     (lambda a: a.__setitem__("build_id", np.array("0123456789abcdef")), ["build_id", "made for hardware"]),

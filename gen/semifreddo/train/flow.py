@@ -35,7 +35,7 @@ from .quant import QClassify, QConv, QNet, to_numpy_hwc, to_tensor
 
 #: Frozen requantisation shifts of the trained description: with 4-bit weights and mult 1
 #: the largest real weight is 8 / 2^shift, and a He-initialised layer needs about
-#: sqrt(2 / fan_in) (0.27, 0.17, 0.14 for fan-ins 27, 72, 108), so 5, 5, 5 let the
+#: sqrt(2 / fan_in) (0.27, 0.17, 0.17 for fan-ins 27, 72, 72), so 5, 5, 5 let the
 #: weights reach that scale; everything else is unchanged.
 FROZEN_SHIFTS = [5, 5, 5]
 
