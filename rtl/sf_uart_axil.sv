@@ -142,7 +142,7 @@ module sf_uart_axil #(
 
   typedef enum logic [3:0] {
     StSync, StSeq, StCmd, StLen, StAddr, StData, StCrc, StExec,
-    StWrLoad, StWrIssue, StWrWait, StRdIssue, StRdWait, StResp, StDrain
+    StWrLoad, StWrIssue, StWrWait, StRdIssue, StRdWait, StRspInit, StResp, StDrain
   } state_e;
 
   typedef enum logic [1:0] { PayNone, PayRead, PayStatus } payload_e;
@@ -150,9 +150,14 @@ module sf_uart_axil #(
   // ---------------------------------------------------------------------------------
   // State
   // ---------------------------------------------------------------------------------
-  state_e               state_d, state_q;
+  // one-hot (timing): yosys' FSM recoding would keep the binary code here; one flop per
+  // state keeps every state decode a single flop out of the next-state logic
+  state_e               state_d;
+  (* fsm_encoding = "one-hot" *)
+  state_e               state_q;
   logic [7:0]           seq_d, seq_q;
-  logic [7:0]           cmd_d, cmd_q;
+  logic                 cmd_wr_d, cmd_wr_q;    // CMD decoded: WRITE, STATUS (else READ)
+  logic                 cmd_st_d, cmd_st_q;
   logic [7:0]           len_d, len_q;
   logic [31:0]          addr_d, addr_q;
   logic [1:0]           cnt_d, cnt_q;          // byte within address / word / CRC
@@ -191,7 +196,11 @@ module sf_uart_axil #(
   logic                 garbage_d, garbage_q;  // input discarded since the last frame
   logic [7:0]           gcount_d, gcount_q;
 
-  // payload buffer: one write port, one registered read port (EBR / LUT RAM)
+  // payload buffer: one write port, one registered read port (EBR / LUT RAM).
+  // no_rw_check: a word read in a clock that writes the buffer (StData, StRdWait) is never
+  // used (word_q moves and is read again first), so Yosys needs no soft collision logic
+  // on the RAM read path.
+  (* no_rw_check *)
   logic [31:0]          buf_mem [MaxWords];
   logic                 buf_we;
   logic [BufAw-1:0]     buf_waddr, buf_raddr;
@@ -199,13 +208,16 @@ module sf_uart_axil #(
   // Timing: the read address is the flop word_q (not the state machine's word_d), and the
   // response side registers the RAM word once more (an EBR's clock-to-output is too slow
   // to feed the byte mux and the CRC in the same cycle).  So a word reaches buf_word_q two
-  // clocks after word_q moves.  The response byte (out_byte: index arithmetic and a wide
-  // mux) is registered once more before it reaches the CRC and the output (sel_*_q), so a
-  // response byte goes out at most every fourth clock (rsp_gap) and a write issue waits
-  // one clock (StWrLoad).  The UART needs ~170 clocks a byte, so neither costs throughput.
+  // clocks after word_q moves.  The response byte is chosen in two registered stages
+  // before it reaches the CRC and the output: stage 1 (sel_*_q but sel_byte_q) decodes
+  // rsp_idx_q (header / payload / CRC, index compares) and picks the bytes that are fixed
+  // for the whole response (header, status); stage 2 (sel_byte_q) adds the read word's
+  // byte and the CRC bytes.  So a response byte goes out at most every fourth clock
+  // (rsp_gap), and a write issue waits two clocks (StWrLoad).  The UART needs ~170 clocks
+  // a byte, so neither costs throughput.
   logic [31:0]          buf_word_q;
-  logic [7:0]           sel_byte_q;
-  logic                 sel_in_crc_q, sel_last_q, sel_word_end_q;
+  logic [7:0]           sel_fix_q, sel_byte_q;
+  logic                 sel_rd_q, sel_in_crc_q, sel_last_q, sel_word_end_q;
   logic [1:0]           rsp_gap_d, rsp_gap_q;
 
   // ---------------------------------------------------------------------------------
@@ -215,17 +227,23 @@ module sf_uart_axil #(
   logic [7:0]  in_byte;
   logic        in_valid_q, in_user_q;   // input holding register
   logic [7:0]  in_data_q;
+  // compares of the held byte, made as it enters (timing): == ReqSync, a known CMD, == 0,
+  // LEN + 1 > MaxWords
+  logic        in_sync_q, in_cmd_ok_q, in_zero_q, in_too_long_q;
   logic [32:0] end_addr;
   logic        addr_ok;
   // Registered compares (timing): tmo_hit_q == (tmo_q == TmoLimit) and axi_tmo_hit_q ==
   // (axi_tmo_q == AxiTmoLimit) exactly, compared on the _d side; addr_ok_q is addr_ok of
-  // the previous clock, read only in StExec, when ADDR and LEN have been still for a while.
-  logic        tmo_hit_q, axi_tmo_hit_q, addr_ok_q;
-  logic [10:0] pay_len;
-  logic [10:0] pay_idx;
-  logic [127:0] status_vec;
-  logic [7:0]  out_byte;
-  logic        out_last, out_in_crc;
+  // the previous clock, read only in StExec, when ADDR and LEN have been still for a while;
+  // word_last_q is (word_q == LEN) of the previous clock, read only at the last byte of a
+  // received word and on a B / R response, each at least two clocks after word_q moved;
+  // crc_ok_q is the residue check of the CRC updated with the held byte, of the previous
+  // clock: in StExec, that of the last CRC byte (crc_q == 0).
+  logic        tmo_hit_q, axi_tmo_hit_q, addr_ok_q, word_last_q, crc_ok_q;
+  logic [8:0]  pay_words, pay_words_q;
+  logic [127:0] status_vec, status_rot;
+  logic [7:0]  out_fix;
+  logic        out_rd, out_last, out_in_crc;
 
   assign receiving = state_q inside {StSync, StSeq, StCmd, StLen, StAddr, StData, StCrc};
   assign in_fire   = in_valid_q && receiving;
@@ -239,33 +257,33 @@ module sf_uart_axil #(
   assign end_addr = {1'b0, addr_q} + {22'd0, 9'(len_q) + 9'd1, 2'b00};
   assign addr_ok  = (addr_q[1:0] == 2'b00) && (end_addr <= (33'd1 << AddrWidth));
 
-  assign pay_len = (rsp_pay_q == PayRead)   ? {9'(len_q) + 9'd1, 2'b00} :
-                   (rsp_pay_q == PayStatus) ? 11'd16 : 11'd0;
-  assign pay_idx = rsp_idx_q - 11'd4;
+  // response byte rsp_idx_q, stage 1: header bytes 0..3 (response word 0), payload words
+  // 1..pay_words, then CRC_HI, CRC_LO.  pay_words_q is pay_words of the previous clock
+  // (rsp_pay_q and len_q are still during a response; byte 0 does not look at it).
+  // Status byte k is response byte 4 + k: status_rot byte i is status byte (i - 4) mod 16.
+  assign pay_words  = (rsp_pay_q == PayRead)   ? 9'(len_q) + 9'd1 :
+                      (rsp_pay_q == PayStatus) ? 9'd4 : 9'd0;
   assign status_vec = {dropped_q, naks_q, acks_q, 8'(AddrWidth), MaxLen, last_nak_q, Version};
+  assign status_rot = {status_vec[95:0], status_vec[127:96]};
 
   always_comb begin
+    out_fix    = status_rot[8*rsp_idx_q[3:0] +: 8];
+    out_rd     = 1'b0;
     out_in_crc = 1'b0;
     out_last   = 1'b0;
-    unique case (rsp_idx_q)
-      11'd0:   out_byte = RspSync;
-      11'd1:   out_byte = seq_q;
-      11'd2:   out_byte = rsp_code_q;
-      11'd3:   out_byte = rsp_arg_q;
-      default: begin
-        if (pay_idx < pay_len) begin
-          out_byte = (rsp_pay_q == PayRead) ? buf_word_q[8*pay_idx[1:0] +: 8]
-                                            : status_vec[8*pay_idx[3:0] +: 8];
-        end else if (pay_idx == pay_len) begin
-          out_byte   = crc_q[15:8];
-          out_in_crc = 1'b1;
-        end else begin
-          out_byte   = crc_q[7:0];
-          out_in_crc = 1'b1;
-          out_last   = 1'b1;
-        end
-      end
-    endcase
+    if (rsp_idx_q[10:2] == 9'd0) begin
+      unique case (rsp_idx_q[1:0])
+        2'd0:    out_fix = RspSync;
+        2'd1:    out_fix = seq_q;
+        2'd2:    out_fix = rsp_code_q;
+        default: out_fix = rsp_arg_q;
+      endcase
+    end else if (rsp_idx_q[10:2] <= pay_words_q) begin
+      out_rd = rsp_pay_q == PayRead;
+    end else begin
+      out_in_crc = 1'b1;
+      out_last   = rsp_idx_q[1:0] != 2'd0;
+    end
   end
 
   // ---------------------------------------------------------------------------------
@@ -274,7 +292,8 @@ module sf_uart_axil #(
   always_comb begin
     state_d     = state_q;
     seq_d       = seq_q;
-    cmd_d       = cmd_q;
+    cmd_wr_d    = cmd_wr_q;
+    cmd_st_d    = cmd_st_q;
     len_d       = len_q;
     addr_d      = addr_q;
     cnt_d       = cnt_q;
@@ -287,7 +306,7 @@ module sf_uart_axil #(
     rsp_code_d  = rsp_code_q;
     rsp_arg_d   = rsp_arg_q;
     rsp_pay_d   = rsp_pay_q;
-    rsp_idx_d   = rsp_idx_q;
+    rsp_idx_d   = (state_q == StResp) ? rsp_idx_q : '0;  // 0 in StRspInit: sel_*_q valid in StResp
     rsp_gap_d   = (rsp_gap_q != 2'd0) ? rsp_gap_q - 2'd1 : 2'd0;
     out_valid_d = out_valid_q && !m_axis_tready;
     out_data_d  = out_data_q;
@@ -318,7 +337,7 @@ module sf_uart_axil #(
 
     unique case (state_q)
       StSync: begin
-        if (in_fire && !in_user_q && in_byte == ReqSync) begin
+        if (in_fire && !in_user_q && in_sync_q) begin
           state_d   = StSeq;
           crc_d     = crc16_byte(16'hFFFF, in_byte);
           fbytes_d  = 8'd1;
@@ -330,7 +349,7 @@ module sf_uart_axil #(
           garbage_d = 1'b1;
           gcount_d  = (gcount_q == 8'hFF) ? gcount_q : gcount_q + 8'd1;
         end else if (garbage_q && tmo_hit_q) begin
-          state_d    = StResp;
+          state_d    = StRspInit;
           seq_d      = 8'd0;
           rsp_code_d = NakNoSync;
           rsp_arg_d  = gcount_q;
@@ -342,7 +361,7 @@ module sf_uart_axil #(
 
       StSeq, StCmd, StLen, StAddr, StData, StCrc: begin
         if (in_fire && in_user_q) begin
-          state_d    = StResp;
+          state_d    = StRspInit;
           rsp_code_d = NakLineError;
           rsp_arg_d  = fbytes_q;
           rsp_pay_d  = PayNone;
@@ -355,11 +374,12 @@ module sf_uart_axil #(
               state_d = StCmd;
             end
             StCmd: begin
-              cmd_d = in_byte;
-              if (in_byte inside {CmdWrite, CmdRead, CmdStatus}) begin
+              cmd_wr_d = in_byte == CmdWrite;
+              cmd_st_d = in_byte == CmdStatus;
+              if (in_cmd_ok_q) begin
                 state_d = StLen;
               end else begin
-                state_d    = StResp;
+                state_d    = StRspInit;
                 rsp_code_d = NakBadCmd;
                 rsp_arg_d  = 8'd0;
                 rsp_pay_d  = PayNone;
@@ -368,20 +388,20 @@ module sf_uart_axil #(
             StLen: begin
               len_d = in_byte;
               cnt_d = 2'd0;
-              if ((cmd_q == CmdStatus) ? (in_byte != 8'd0) : (9'(in_byte) + 9'd1 > 9'(MaxWords))) begin
-                state_d    = StResp;
+              if (cmd_st_q ? !in_zero_q : in_too_long_q) begin
+                state_d    = StRspInit;
                 rsp_code_d = NakBadLen;
                 rsp_arg_d  = 8'd0;
                 rsp_pay_d  = PayNone;
               end else begin
-                state_d = (cmd_q == CmdStatus) ? StCrc : StAddr;
+                state_d = cmd_st_q ? StCrc : StAddr;
               end
             end
             StAddr: begin
               addr_d = {in_byte, addr_q[31:8]};
               cnt_d  = cnt_q + 2'd1;
               if (cnt_q == 2'd3) begin
-                state_d = (cmd_q == CmdWrite) ? StData : StCrc;
+                state_d = cmd_wr_q ? StData : StCrc;
                 word_d  = '0;
               end
             end
@@ -391,7 +411,7 @@ module sf_uart_axil #(
               if (cnt_q == 2'd3) begin
                 buf_we = 1'b1;
                 word_d = word_q + 9'd1;
-                if (word_q == {1'b0, len_q}) state_d = StCrc;
+                if (word_last_q) state_d = StCrc;
               end
             end
             default: begin                                   // StCrc
@@ -400,7 +420,7 @@ module sf_uart_axil #(
             end
           endcase
         end else if (tmo_hit_q) begin
-          state_d    = StResp;
+          state_d    = StRspInit;
           rsp_code_d = NakFrameTimeout;
           rsp_arg_d  = fbytes_q;
           rsp_pay_d  = PayNone;
@@ -409,28 +429,31 @@ module sf_uart_axil #(
 
       StExec: begin
         word_d    = '0;
+        cnt_d     = 2'd0;
         rsp_arg_d = len_q;
         rsp_pay_d = PayNone;
-        if (crc_q != 16'h0000) begin
-          state_d    = StResp;
+        if (!crc_ok_q) begin
+          state_d    = StRspInit;
           rsp_code_d = NakCrc;
           rsp_arg_d  = 8'd0;
-        end else if (cmd_q == CmdStatus) begin
-          state_d    = StResp;
+        end else if (cmd_st_q) begin
+          state_d    = StRspInit;
           rsp_code_d = CmdStatus;
           rsp_pay_d  = PayStatus;
         end else if (!addr_ok_q) begin
-          state_d    = StResp;
+          state_d    = StRspInit;
           rsp_code_d = NakBadAddr;
           rsp_arg_d  = 8'd0;
         end else begin
-          state_d = (cmd_q == CmdWrite) ? StWrLoad : StRdIssue;
+          state_d = cmd_wr_q ? StWrLoad : StRdIssue;
         end
       end
 
       StWrLoad: begin
-        // buf_raddr is word_q (a flop): the word reaches buf_rdata_q one clock later
-        state_d = StWrIssue;
+        // buf_raddr is word_q (a flop): the word reaches buf_rdata_q one clock later and
+        // buf_word_q two (the RAM output feeds no logic, only that flop)
+        cnt_d = cnt_q + 2'd1;
+        if (cnt_q == 2'd1) state_d = StWrIssue;
       end
 
       StWrIssue: begin
@@ -438,28 +461,29 @@ module sf_uart_axil #(
         wvalid_d  = 1'b1;
         bpend_d   = 1'b1;
         axaddr_d  = addr_q + {21'd0, word_q, 2'b00};
-        wdata_d   = buf_rdata_q;
+        wdata_d   = buf_word_q;
         state_d   = StWrWait;
       end
 
       StWrWait: begin
         if (b_fire) begin
           if (bresp_q != 2'b00) begin
-            state_d    = StResp;
+            state_d    = StRspInit;
             rsp_code_d = (bresp_q == 2'b11) ? NakBusDecerr : NakBusSlverr;
             rsp_arg_d  = word_q[7:0];
             rsp_pay_d  = PayNone;
-          end else if (word_q == {1'b0, len_q}) begin
-            state_d    = StResp;
+          end else if (word_last_q) begin
+            state_d    = StRspInit;
             rsp_code_d = CmdWrite;
             rsp_arg_d  = len_q;
             rsp_pay_d  = PayNone;
           end else begin
             word_d  = word_q + 9'd1;
+            cnt_d   = 2'd0;
             state_d = StWrLoad;
           end
         end else if (axi_tmo_hit_q) begin
-          state_d    = StResp;
+          state_d    = StRspInit;
           rsp_code_d = NakBusTimeout;
           rsp_arg_d  = word_q[7:0];
           rsp_pay_d  = PayNone;
@@ -478,12 +502,12 @@ module sf_uart_axil #(
           buf_we    = 1'b1;
           buf_wdata = rdata_q;
           if (rresp_q != 2'b00) begin
-            state_d    = StResp;
+            state_d    = StRspInit;
             rsp_code_d = (rresp_q == 2'b11) ? NakBusDecerr : NakBusSlverr;
             rsp_arg_d  = word_q[7:0];
             rsp_pay_d  = PayNone;
-          end else if (word_q == {1'b0, len_q}) begin
-            state_d    = StResp;
+          end else if (word_last_q) begin
+            state_d    = StRspInit;
             rsp_code_d = CmdRead;
             rsp_arg_d  = len_q;
             rsp_pay_d  = PayRead;
@@ -492,16 +516,28 @@ module sf_uart_axil #(
             state_d = StRdIssue;
           end
         end else if (axi_tmo_hit_q) begin
-          state_d    = StResp;
+          state_d    = StRspInit;
           rsp_code_d = NakBusTimeout;
           rsp_arg_d  = word_q[7:0];
           rsp_pay_d  = PayNone;
         end
       end
 
+      StRspInit: begin
+        // every response starts here (rsp_code/arg/pay were set on the way in): the
+        // response's CRC and read-back word are (re)started from a decoded state_q
+        // (timing: not from state_d, behind the whole transition logic)
+        crc_d     = 16'hFFFF;
+        word_d    = '0;
+        rsp_gap_d = 2'd0;
+        state_d   = StResp;
+      end
+
       StResp: begin
-        // sel_*_q: out_byte of the previous clock; rsp_gap keeps the emission at least
-        // one clock after anything it depends on has changed
+        // sel_*_q: byte rsp_idx_q, two stages behind it (stage 2 one behind buf_word_q
+        // and crc_q); rsp_gap keeps the emission that far behind all of them.  At entry
+        // rsp_idx_q has been 0 for two clocks (StRspInit and the clock before): byte 0
+        // (RspSync) is in sel_byte_q.
         if (out_free && rsp_gap_q == 2'd0) begin
           rsp_gap_d   = 2'd3;
           out_valid_d = 1'b1;
@@ -528,14 +564,6 @@ module sf_uart_axil #(
 
       default: state_d = StSync;
     endcase
-
-    // every entry into StResp starts a fresh response
-    if (state_d == StResp && state_q != StResp) begin
-      rsp_idx_d = '0;
-      crc_d     = 16'hFFFF;
-      word_d    = '0;
-      rsp_gap_d = 2'd1;       // sel_*_q see the fresh response from the next clock
-    end
   end
 
   assign buf_waddr = BufAw'(word_q);
@@ -548,7 +576,8 @@ module sf_uart_axil #(
     if (!rst_ni) begin
       state_q     <= StSync;
       seq_q       <= '0;
-      cmd_q       <= '0;
+      cmd_wr_q    <= 1'b0;
+      cmd_st_q    <= 1'b0;
       len_q       <= '0;
       cnt_q       <= '0;
       word_q      <= '0;
@@ -558,6 +587,8 @@ module sf_uart_axil #(
       tmo_hit_q     <= 1'b0;
       axi_tmo_hit_q <= 1'b0;
       addr_ok_q     <= 1'b0;
+      word_last_q   <= 1'b0;
+      crc_ok_q      <= 1'b0;
       rsp_code_q  <= '0;
       rsp_arg_q   <= '0;
       rsp_pay_q   <= PayNone;
@@ -578,7 +609,8 @@ module sf_uart_axil #(
     end else begin
       state_q     <= state_d;
       seq_q       <= seq_d;
-      cmd_q       <= cmd_d;
+      cmd_wr_q    <= cmd_wr_d;
+      cmd_st_q    <= cmd_st_d;
       len_q       <= len_d;
       cnt_q       <= cnt_d;
       word_q      <= word_d;
@@ -588,6 +620,8 @@ module sf_uart_axil #(
       tmo_hit_q     <= tmo_d == TmoLimit;
       axi_tmo_hit_q <= axi_tmo_d == AxiTmoLimit;
       addr_ok_q     <= addr_ok;
+      word_last_q   <= word_q == {1'b0, len_q};
+      crc_ok_q      <= crc16_byte(crc_q, in_byte) == 16'h0000;
       rsp_code_q  <= rsp_code_d;
       rsp_arg_q   <= rsp_arg_d;
       rsp_pay_q   <= rsp_pay_d;
@@ -647,10 +681,15 @@ module sf_uart_axil #(
   end
 
   always_ff @(posedge clk_i) begin
-    sel_byte_q     <= out_byte;
+    pay_words_q    <= pay_words;
+    sel_fix_q      <= out_fix;                            // stage 1
+    sel_rd_q       <= out_rd;
     sel_in_crc_q   <= out_in_crc;
     sel_last_q     <= out_last;
-    sel_word_end_q <= rsp_pay_q == PayRead && rsp_idx_q >= 11'd4 && pay_idx[1:0] == 2'b11;
+    sel_word_end_q <= out_rd && rsp_idx_q[1:0] == 2'b11;
+    sel_byte_q     <= sel_rd_q      ? buf_word_q[8*rsp_idx_q[1:0] +: 8] :    // stage 2
+                      !sel_in_crc_q ? sel_fix_q :
+                      sel_last_q    ? crc_q[7:0] : crc_q[15:8];
   end
 
   // ---------------------------------------------------------------------------------
@@ -672,8 +711,12 @@ module sf_uart_axil #(
 
   always_ff @(posedge clk_i) begin
     if (s_axis_tvalid && s_axis_tready) begin
-      in_data_q <= s_axis_tdata;
-      in_user_q <= s_axis_tuser;
+      in_data_q     <= s_axis_tdata;
+      in_user_q     <= s_axis_tuser;
+      in_sync_q     <= s_axis_tdata == ReqSync;
+      in_cmd_ok_q   <= s_axis_tdata inside {CmdWrite, CmdRead, CmdStatus};
+      in_zero_q     <= s_axis_tdata == 8'd0;
+      in_too_long_q <= 9'(s_axis_tdata) + 9'd1 > 9'(MaxWords);
     end
   end
   assign m_axis_tdata   = out_data_q;
