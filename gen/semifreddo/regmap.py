@@ -628,9 +628,12 @@ def generate(net: Network, out_dir: str | Path, *, docs: bool = True) -> dict[st
             top, str(tmp / "rb"), cpuif_cls=PassthroughCpuif, module_name=rb,
             package_name=f"{rb}_pkg", address_width=m.addr_width, err_if_bad_addr=True,
             default_reset_activelow=True, default_reset_async=True,
-            # Timing (ECP5 at 100 MHz): a flop inside the read-back mux and one after it.
-            # Register reads stay at one per clock; a memory read takes 4 clocks.
-            retime_read_fanin=True, retime_read_response=True)
+            # Timing (ECP5 at 100 MHz): a flop inside the read-back mux and one after it,
+            # and the requests to the external blocks (settings, memories: spread over the
+            # chip next to their readers) leave the regblock from flops.  Register reads
+            # stay at one per clock; a memory write takes 3 clocks, a memory read 5.
+            retime_read_fanin=True, retime_read_response=True,
+            retime_external_regfile=True, retime_external_mem=True)
         hdr_rb = header(f"{GENERATOR} via peakrdl-regblock", rdl_name, made_from)
         files = {
             "rdl": (rdl_name, rdl),

@@ -757,9 +757,10 @@ async def regs_rate(dut):
     tb.log.info("back-to-back rates (transfers per clock): %s", {k: round(v, 3) for k, v in rates.items()})
     assert rates["register reads"] > 0.95 and rates["register writes"] > 0.95, rates
     # An external memory access holds the regblock until its ack (the memories answer one
-    # clock after the request): a write takes 2 clocks; a read 4, as the read-back is
-    # retimed twice (retime_read_fanin / retime_read_response, for 100 MHz on ECP5).
-    assert rates["memory writes"] > 0.47 and rates["memory reads"] > 0.24, rates
+    # clock after the request): a write takes 3 clocks, as the request to the memory is
+    # registered (retime_external_mem); a read 5, as the read-back is retimed twice more
+    # (retime_read_fanin / retime_read_response).  All three for 100 MHz on ECP5.
+    assert rates["memory writes"] > 0.32 and rates["memory reads"] > 0.19, rates
     await tb.readback()
     tb.check_errors()
 

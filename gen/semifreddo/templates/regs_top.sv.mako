@@ -218,20 +218,38 @@ module ${m.top_module} (
 
   // ---------------------------------------------------------------------------------
   // Run-time settings: external regfile "settings" at ${"%#06x" % sb.base}, ${words} words,
-  // two banks of flops.  Reads/writes (1-cycle ack) go to the shadow bank; a write merges
-  // the enabled bytes into the word's 32-bit view, then bounds it (bit / clamp / saturate).
+  // two banks of flops.  Reads and writes go to the shadow bank, sampled with the request.
+  // A read acks one clock after the request.  A write takes two stages (timing: the
+  // word mux and the bounds never share a clock): the request clock registers the
+  // addressed word's current value with the request; the next clock merges the enabled
+  // bytes into that 32-bit view, bounds it (bit / clamp / saturate) and writes it; the
+  // ack follows one clock later.  The regblock keeps one external access outstanding, so
+  // no request arrives before the ack.
   // ---------------------------------------------------------------------------------
   logic        shadow_bank;
   assign shadow_bank = ~active_bank_q;
 
-  logic [${swa - 1}:0] set_word;
-  logic        set_req, set_wr;
-  logic [31:0] set_old, set_merged;
+  logic [${swa - 1}:0] set_word, set_word_q;
+  logic        set_req, set_wr, set_wr_q, set_bank_q;
+  logic [31:0] set_old, set_old_q, set_data_q, set_biten_q, set_merged;
   assign set_req    = hwif_out.settings.req;
   assign set_wr     = hwif_out.settings.req_is_wr;
   assign set_word   = hwif_out.settings.addr >> 2;
-  assign set_merged = (set_old & ~hwif_out.settings.wr_biten)
-                    | (hwif_out.settings.wr_data & hwif_out.settings.wr_biten);
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) set_wr_q <= 1'b0;
+    else         set_wr_q <= set_req & set_wr;
+  end
+  always_ff @(posedge clk_i) begin
+    if (set_req) begin
+      set_word_q  <= set_word;
+      set_bank_q  <= shadow_bank;
+      set_old_q   <= set_old;
+      set_data_q  <= hwif_out.settings.wr_data;
+      set_biten_q <= hwif_out.settings.wr_biten;
+    end
+  end
+  assign set_merged = (set_old_q & ~set_biten_q) | (set_data_q & set_biten_q);
 % if shuffle:
 
   logic shuffle_q [2];
@@ -281,16 +299,16 @@ module ${m.top_module} (
         for (int i = 0; i < ${r.count}; i++) ${r.name}_q[b][i] <= '0;
 % endfor
       end
-    end else if (set_req && set_wr) begin
+    end else if (set_wr_q) begin
 % if shuffle:
-      if (set_word == ${swa}'d${word_of(shuffle)}) shuffle_q[shadow_bank] <= set_merged[0];
+      if (set_word_q == ${swa}'d${word_of(shuffle)}) shuffle_q[set_bank_q] <= set_merged[0];
 % endif
 % if repeats:
-      if (set_word == ${swa}'d${word_of(repeats)}) repeats_q[shadow_bank] <= repeats_wr;
+      if (set_word_q == ${swa}'d${word_of(repeats)}) repeats_q[set_bank_q] <= repeats_wr;
 % endif
 % for r in alphas:
       for (int i = 0; i < ${r.count}; i++) begin
-        if (set_word == ${swa}'(${word_of(r)} + i)) ${r.name}_q[shadow_bank][i] <= alpha_wr;
+        if (set_word_q == ${swa}'(${word_of(r)} + i)) ${r.name}_q[set_bank_q][i] <= alpha_wr;
       end
 % endfor
     end
@@ -305,7 +323,7 @@ module ${m.top_module} (
       set_rd_data_q <= '0;
     end else begin
       set_rd_ack_q <= set_req & ~set_wr;
-      set_wr_ack_q <= set_req & set_wr;
+      set_wr_ack_q <= set_wr_q;
       if (set_req && !set_wr) set_rd_data_q <= set_old;
     end
   end
