@@ -208,12 +208,19 @@ module ${m.top_module} (
   assign hwif_in.err.frame_err.hwset          = frame_err_i;
 
   // A SLVERR response handed to the master.  sf_axil_cpuif presents one response at a
-  // time (B or R, from its in-order response FIFO), so at most one per cycle.
-  logic bus_err;
-  assign bus_err = (s_axil_bvalid & s_axil_bready & (s_axil_bresp == 2'b10))
-                 | (s_axil_rvalid & s_axil_rready & (s_axil_rresp == 2'b10));
-  assign hwif_in.err.bus_err.hwset            = bus_err;
-  assign hwif_in.bus_err_count.count.incr     = bus_err;
+  // time (B or R, from its in-order response FIFO), so at most one per cycle.  Counted a
+  // clock later, from a flop (timing: the handshake, which depends on the master's
+  // ready, never meets the counter's merge, increment and saturation in one clock); a
+  // master's next request reaches the regblock two clocks after the handshake at the
+  // earliest, so it always sees the flag and the count of the response before it.
+  logic bus_err_q;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) bus_err_q <= 1'b0;
+    else         bus_err_q <= (s_axil_bvalid & s_axil_bready & (s_axil_bresp == 2'b10))
+                            | (s_axil_rvalid & s_axil_rready & (s_axil_rresp == 2'b10));
+  end
+  assign hwif_in.err.bus_err.hwset            = bus_err_q;
+  assign hwif_in.bus_err_count.count.incr     = bus_err_q;
 % if sb:
 
   // ---------------------------------------------------------------------------------
