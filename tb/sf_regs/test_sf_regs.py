@@ -332,6 +332,10 @@ class TB:
         for _ in range(cycles):
             {"frame_start_i": self.model.frame_start, "frame_done_i": self.model.frame_done,
              "frame_err_i": self.model.frame_err}[sig]()
+            if sig == "frame_start_i":
+                # the stamp of the frame starting now: the bank after the swap it may cause
+                await ReadOnly()
+                assert int(self.dut.frame_bank_o.value) == self.model.bank, "frame_bank_o"
             await FallingEdge(self.dut.clk_i)
         getattr(self.dut, sig).value = 0
 

@@ -67,7 +67,7 @@ module ${m.top_module} (
   output logic        enable_o,        // CTRL.enable
   output logic        start_o,         // CTRL.start: one-cycle pulse
   output logic        active_bank_o,   // bank the datapath uses (STATUS.active_bank)
-  output logic        frame_bank_o,    // bank of a frame starting now (at frame_start_i)
+  output logic        frame_bank_o,    // bank a frame starting now gets (read at frame_start_i)
 % if shuffle:
 
   // Run-time settings of both banks (bank b in slice b)
@@ -196,7 +196,10 @@ module ${m.top_module} (
   end
 
   assign active_bank_o = active_bank_q;
-  assign frame_bank_o  = active_bank_q ^ swap;
+  // The bank a frame starting in this cycle gets (the swap's condition without the
+  // frame start itself: the stamp is read only on a frame's first pixel, so the input
+  // handshake never reaches the stamp written into the first block's FIFOs: timing).
+  assign frame_bank_o  = active_bank_q ^ (hwif_out.ctrl.commit.value & ~swapped_q);
   assign enable_o      = hwif_out.ctrl.enable.value;
   assign start_o       = hwif_out.ctrl.start.value;
 
