@@ -248,6 +248,7 @@ def test_generated_rtl_lints(flow):
     (["fpga", "--seeds", "0"], "--seeds"),
     (["fpga", "--dsp-budget", "-1"], "--dsp-budget"),
     (["fpga", "--router", "router3"], "--router"),
+    (["fpga", "--placer", "sa2"], "--placer"),
     (["fpga", "--timing-weight", "0"], "--timing-weight"),
     (["fpga", "--frozen-blocks", "--ooc-timeout", "0"], "--ooc-timeout"),
     (["fpga", "--frozen-blocks", "--blocks", "3"], "--blocks"),

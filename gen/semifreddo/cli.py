@@ -181,6 +181,7 @@ def cmd_fpga(args: argparse.Namespace) -> int:
     mhz = args.mhz if args.mhz is not None else (fpga.FROZEN_TARGET_MHZ if args.frozen_blocks else 100.0)
     opt = fpga.FpgaOptions(board=args.board, seed=args.seed, seeds=args.seeds, mhz=mhz,
                            dsp_budget=args.dsp_budget, router=args.router,
+                           placer=args.placer or fpga.DEFAULT_PLACER,
                            timing_weight=(fpga.DEFAULT_TIMING_WEIGHT if args.timing_weight is None
                                           else args.timing_weight),
                            ooc_timeout=(fpga.DEFAULT_OOC_TIMEOUT if args.ooc_timeout is None
@@ -322,6 +323,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="core clock (PLL), >= 48 for the host link (default 100; with --frozen-blocks: "
                          "the constraint, default 150)")
     sp.add_argument("--router", default="router2", help="nextpnr router: router2 (default) or router1")
+    sp.add_argument("--placer", default=None, help="nextpnr placer for the SoC: heap or static "
+                    "(default: fpga.DEFAULT_PLACER, see fpga/README.md)")
     sp.add_argument("--timing-weight", type=int, default=None,
                     help="nextpnr placer timing weight (--placer-heap-timingweight; default 40)")
     sp.add_argument("--ooc-timeout", type=float, default=None,

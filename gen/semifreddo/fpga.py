@@ -269,6 +269,11 @@ def breakdown(stat: dict, top: str, net_name: str) -> dict[str, Any]:
 #: context at 150 MHz: 129.6 MHz at 10, 167.0 MHz at 40 (docs/architecture.md).
 DEFAULT_TIMING_WEIGHT = 40
 
+#: nextpnr-ecp5 placers for the SoC (``--placer``): the analytic HeAP and the electrostatic
+#: "static" placer.
+PLACERS = ("heap", "static")
+DEFAULT_PLACER = "heap"
+
 #: Time limit of one out-of-context nextpnr run (``make fpga-frozen``): a part that does not
 #: route within it is reported as not routed instead of holding the flow (the reference's
 #: frozen block 2 datapath never converges alone, fpga/README.md).
@@ -283,6 +288,7 @@ class FpgaOptions:
     mhz: float = 100.0
     dsp_budget: int | None = None   # MULT18X18D the design may use; None: all of the device's
     router: str = "router2"         # nextpnr --router (router2: much faster on congested designs)
+    placer: str = DEFAULT_PLACER    # nextpnr --placer
     timing_weight: int = DEFAULT_TIMING_WEIGHT   # nextpnr --placer-heap-timingweight
     ooc_timeout: float = DEFAULT_OOC_TIMEOUT     # --frozen-blocks: nextpnr time limit per part, s
     out: Path = field(default_factory=lambda: REPO_ROOT / "build" / "fpga")
@@ -297,6 +303,8 @@ def check_options(opt: FpgaOptions) -> Board:
         raise BadInput(f"--seeds: must be >= 1, got {opt.seeds}")
     if opt.router not in ROUTERS:
         raise BadInput(f"--router: must be one of {', '.join(ROUTERS)}, got {opt.router!r}")
+    if opt.placer not in PLACERS:
+        raise BadInput(f"--placer: must be one of {', '.join(PLACERS)}, got {opt.placer!r}")
     if not (math.isfinite(opt.ooc_timeout) and opt.ooc_timeout > 0):
         raise BadInput(f"--ooc-timeout: must be > 0 seconds, got {opt.ooc_timeout:g}")
     if not 1 <= opt.timing_weight <= 1000:
@@ -545,7 +553,8 @@ def build(net: Network, frozen: list[ConvWeights], opt: FpgaOptions,
         cmd = [yowasp("nextpnr-ecp5"), board.nextpnr_device, "--package", board.package,
                "--speed", str(board.speed), "--json", json_name, "--lpf", lpf.name,
                "--textcfg", cfg, "--report", rep, "--seed", str(seed), "--router", opt.router,
-               "--placer-heap-timingweight", str(opt.timing_weight), "--timing-allow-fail",
+               "--placer", opt.placer, "--placer-heap-timingweight", str(opt.timing_weight),
+               "--timing-allow-fail",
                "--log", f"nextpnr_s{seed}.log", "-q"]
         proc = _run(cmd, work, work / f"nextpnr_s{seed}.out")
         if proc.returncode != 0 or not (work / rep).is_file():
@@ -579,7 +588,7 @@ def build(net: Network, frozen: list[ConvWeights], opt: FpgaOptions,
         "net": net.name, "net_source": src, "build_id": f"{net.build_id:016x}",
         "design_top": design.top, "design_provider": prov_name, "top": top,
         "requested_mhz": opt.mhz, "target_mhz": round(pll.fout_mhz, 4), "router": opt.router,
-        "timing_weight": opt.timing_weight,
+        "placer": opt.placer, "timing_weight": opt.timing_weight,
         **totals,
         "utilisation": utilisation,
         "fmax_mhz": {c: round(v["achieved"], 2) for c, v in fmax.items()},
@@ -628,7 +637,8 @@ def to_markdown(r: dict[str, Any]) -> str:
         f"- core clock: target {r['target_mhz']:g} MHz (requested {r['requested_mhz']:g}), "
         f"fmax " + ", ".join(f"{c} {v:g} MHz" for c, v in r["fmax_mhz"].items())
         + f" -> timing {'met' if r['timing_met'] else 'NOT met'} ({r['router']}, seed {r['seed']}, "
-        f"{len(r['seeds_tried'])} tried, placer timing weight {r.get('timing_weight', 10)})",
+        f"{len(r['seeds_tried'])} tried, placer {r.get('placer', 'heap')}, "
+        f"placer timing weight {r.get('timing_weight', 10)})",
         f"- synthesised: {', '.join(f'{k} {r[k]}' for k in keys)}",
         f"- DSP budget: {r['dsp_budget']['mult18_needed']} MULT18X18D needed, budget "
         f"{r['dsp_budget']['budget']}; {r['dsp_budget']['mult18_moved_to_luts']} multipliers in LUTs"
