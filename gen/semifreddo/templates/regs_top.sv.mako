@@ -325,21 +325,18 @@ module ${m.top_module} (
   end
 
   logic        set_rd_ack_q, set_wr_ack_q;
-  logic [31:0] set_rd_data_q;
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       set_rd_ack_q  <= 1'b0;
       set_wr_ack_q  <= 1'b0;
-      set_rd_data_q <= '0;
     end else begin
       set_rd_ack_q <= set_req & ~set_wr;
       set_wr_ack_q <= set_wr_q;
-      if (set_req && !set_wr) set_rd_data_q <= set_old;
     end
   end
   assign hwif_in.settings.rd_ack  = set_rd_ack_q;
   assign hwif_in.settings.wr_ack  = set_wr_ack_q;
-  assign hwif_in.settings.rd_data = set_rd_data_q;
+  assign hwif_in.settings.rd_data = set_old_q;   // the read's word, with its ack
 
 % if shuffle:
   assign shuffle_o = {shuffle_q[1], shuffle_q[0]};
