@@ -36,6 +36,24 @@ def test_random_valid_descriptions_pass_the_schema(desc):
     assert net.build_id == parse_description(copy.deepcopy(desc), verify_weights=False).build_id
 
 
+
+@given(desc=descriptions())
+def test_build_id_ignores_only_implementation_fields(desc):
+    """Frozen-core build choices leave the build ID alone; a change of function does not."""
+    base = parse_description(copy.deepcopy(desc), verify_weights=False).build_id
+    impl = copy.deepcopy(desc)
+    impl["frozen"]["adder_levels_per_stage"] = impl["frozen"].get("adder_levels_per_stage", 1) % 3 + 1
+    impl["frozen"]["register_fanout"] = impl["frozen"].get("register_fanout", 16) + 8
+    for block in impl["frozen"]["blocks"]:
+        block["strategy"] = "csd" if block.get("strategy", "cmvm") == "cmvm" else "cmvm"
+    assert parse_description(impl, verify_weights=False).build_id == base
+    renamed = copy.deepcopy(desc)
+    renamed["name"] += "x"
+    other_weights = copy.deepcopy(desc)
+    other_weights["frozen"]["sha256"] = "f" * 64 if desc["frozen"]["sha256"] != "f" * 64 else "0" * 64
+    for func in (renamed, other_weights):
+        assert parse_description(func, verify_weights=False).build_id != base
+
 # --------------------------------------------------------------------------------------
 # A small valid project in a temporary folder, then one mistake at a time
 # --------------------------------------------------------------------------------------

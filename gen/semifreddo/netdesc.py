@@ -26,6 +26,11 @@ FORMAT = "semifreddo-net/1"
 FROZEN_BLOCK_DEFAULTS = {"bias_bits": 16, "activation": "relu", "out_bits": 8, "strategy": "cmvm"}
 TRAINABLE_BLOCK_DEFAULTS = {"weight_bits": 8, "bias_bits": 16, "requant": {"mult": 1, "shift": 8},
                             "activation": "relu", "out_bits": 8}
+#: Fields that choose how the frozen core is built, not what it computes: every choice is
+#: bit-exact with the golden model, so they stay out of the build ID and a weight set made
+#: for one build runs on another (docs/description.md).
+IMPLEMENTATION_FIELDS = {"frozen": ("adder_levels_per_stage", "register_fanout"),
+                         "frozen.blocks[]": ("strategy",)}
 HEAD_DEFAULTS = {
     "classification": {"weight_bits": 8, "bias_bits": 32},
     "dense": {"weight_bits": 8, "bias_bits": 16, "activation": "none", "out_bits": 8},
@@ -161,7 +166,8 @@ class Network:
     shuffle: Shuffle | None
     repeat: Repeat | None
     heads: dict[str, Head]
-    #: The validated description with every default filled in (what the build ID hashes).
+    #: The validated description with every default filled in (the build ID hashes its
+    #: function, :func:`function_of`).
     canonical: dict[str, Any] = field(repr=False)
     source: Path | None = None
 
@@ -181,8 +187,9 @@ class Network:
 
     @cached_property
     def build_id(self) -> int:
-        """64-bit hardware identity: hash of the canonical description and frozen weights."""
-        h = hashlib.sha256(json.dumps(self.canonical, sort_keys=True).encode())
+        """64-bit hardware identity: hash of the canonical description, without the
+        :data:`IMPLEMENTATION_FIELDS`, and of the frozen weights."""
+        h = hashlib.sha256(json.dumps(function_of(self.canonical), sort_keys=True).encode())
         h.update(bytes.fromhex(self.frozen_sha256))
         return int.from_bytes(h.digest()[:8], "big")
 
@@ -231,6 +238,18 @@ class Network:
 # --------------------------------------------------------------------------------------
 # Loading
 # --------------------------------------------------------------------------------------
+
+def function_of(canonical: dict[str, Any]) -> dict[str, Any]:
+    """*canonical* without the :data:`IMPLEMENTATION_FIELDS` (what the build ID hashes)."""
+    d = copy.deepcopy(canonical)
+    frozen = d.get("frozen", {})
+    for key in IMPLEMENTATION_FIELDS["frozen"]:
+        frozen.pop(key, None)
+    for block in frozen.get("blocks", []):
+        for key in IMPLEMENTATION_FIELDS["frozen.blocks[]"]:
+            block.pop(key, None)
+    return d
+
 
 @lru_cache(maxsize=1)
 def schema() -> dict[str, Any]:
