@@ -7,7 +7,8 @@
 //
 // Structure
 // ---------
-//   s_axis -> sf_window -> smoothing sf_fifo (SmoothDepth windows) -> engine -> sf_fifo -> m_axis
+//   s_axis -> input slice (sf_fifo, 4) -> sf_window -> smoothing sf_fifo (SmoothDepth
+//   windows) -> engine -> sf_fifo -> m_axis
 // The engine computes Groups (G) output channels per clock: an OP is one window times
 // one memory entry c (output channels c*G .. c*G+G-1), so a window takes
 // Cycles = ceil(Cout/G) ops; in the last op of a window the channels >= Cout are
@@ -47,9 +48,10 @@
 //
 // Flow control and throughput
 // ---------------------------
-// * s_axis: sf_window's (one pixel per clock, a flush of Width+1 clocks after a frame
-//   whose successor does not follow immediately: see rtl/sf_window.sv).  s_axis_tready
-//   = window tready & !(tag FIFO full at a frame start): two LUTs, registered inputs.
+// * s_axis: through a 4-deep input slice (sf_fifo: s_axis_tready is a flop, one pixel
+//   per clock sustained) into sf_window (one pixel per clock, a flush of Width+1 clocks
+//   after a frame whose successor does not follow immediately: see rtl/sf_window.sv).
+//   The slice pops when window tready & !(tag FIFO full at a frame start).
 // * The engine never stalls once an op issues (free-running pipeline).  It starts a
 //   window only with a credit (OutDepth credits: a start takes one, an m_axis transfer
 //   returns it), from a registered, conservative flag (see "Credits" below).  So
@@ -70,10 +72,11 @@
 // Cycles - 1 clocks after the start; the pixel enters the output FIFO EngineLatency =
 // 9 + TreeStages clocks after that (TreeStages = ceil(log4(Taps))) and is on m_axis 3
 // clocks later.  In total
-//   Kwin + 3 + (Cycles - 1) + (9 + TreeStages) + 3 = Kwin + Cycles + TreeStages + 14
-// clocks from the acceptance of that input pixel to m_axis_tvalid, plus queueing in the
-// smoothing FIFO (up to SmoothDepth * Cycles clocks) and back-pressure.  Measured: 21
-// (Kernel 3, Taps 27, Cycles 1) and 24 (Kernel 3, Taps 18, Cycles 4), as the formula.
+//   3 + Kwin + 3 + (Cycles - 1) + (9 + TreeStages) + 3 = Kwin + Cycles + TreeStages + 17
+// clocks from the acceptance of that input pixel to m_axis_tvalid (the first 3: the
+// input slice's fall-through), plus queueing in the smoothing FIFO (up to SmoothDepth *
+// Cycles clocks) and back-pressure.  Measured: 24 (Kernel 3, Taps 27, Cycles 1) and 27
+// (Kernel 3, Taps 18, Cycles 4), as the formula.
 //
 // Timing (ECP5-85F, speed 6, yowasp yosys synth_ecp5 + nextpnr-ecp5, harness: this block
 // with its two memories, 64x48, Cin 4, Cout 8, K3, G 2: 76 MULT18X18D, ~3.0k LUT4, 6.8k
@@ -244,6 +247,30 @@ module sf_tconv #(
   localparam int unsigned TreeBits = tree_offset(TreeStages + 1);
 
   // ---------------------------------------------------------------------------------
+  // Input slice: a 4-deep sf_fifo, so that s_axis_tready is a flop.  The window's
+  // pipeline enable (from the smoothing FIFO's tready) ends at the slice instead of
+  // running on through the blend and join upstream (the ready chain across a block).
+  // ---------------------------------------------------------------------------------
+  logic                  in_tvalid, in_tready, in_tuser, in_tlast, in_tbank;
+  logic [Cin*InBits-1:0] in_tdata;
+  logic [2:0]            in_count;
+
+  sf_fifo #(
+    .Width(Cin * InBits + 3),
+    .Depth(4)
+  ) u_in_slice (
+    .clk_i,
+    .rst_ni,
+    .s_axis_tvalid,
+    .s_axis_tready,
+    .s_axis_tdata ({s_axis_tbank, s_axis_tuser, s_axis_tlast, s_axis_tdata}),
+    .m_axis_tvalid(in_tvalid),
+    .m_axis_tready(in_tready),
+    .m_axis_tdata ({in_tbank, in_tuser, in_tlast, in_tdata}),
+    .count_o      (in_count)
+  );
+
+  // ---------------------------------------------------------------------------------
   // Input: own pixel counter (frame starts for the tag FIFO), tag FIFO, window.
   // ---------------------------------------------------------------------------------
   logic               in_hs, in_hold;
@@ -261,8 +288,8 @@ module sf_tconv #(
   assign tag_cnt_d = tag_cnt_q + (TagAw+1)'(tag_push) - (TagAw+1)'(tag_pop);
 
   assign in_hold       = sof_q & tag_full_q;
-  assign s_axis_tready = win_in_tready & ~in_hold;
-  assign in_hs         = s_axis_tvalid & s_axis_tready;
+  assign in_tready = win_in_tready & ~in_hold;
+  assign in_hs     = in_tvalid & in_tready;
   assign tag_push      = in_hs & sof_q;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -288,7 +315,7 @@ module sf_tconv #(
   end
 
   always_ff @(posedge clk_i) begin
-    if (tag_push) tag_mem_q[tag_wr_q] <= s_axis_tbank;
+    if (tag_push) tag_mem_q[tag_wr_q] <= in_tbank;
   end
 
   logic                win_tvalid, win_tready, win_tuser, win_tlast;
@@ -304,11 +331,11 @@ module sf_tconv #(
   ) u_window (
     .clk_i,
     .rst_ni,
-    .s_axis_tvalid(s_axis_tvalid & ~in_hold),
+    .s_axis_tvalid(in_tvalid & ~in_hold),
     .s_axis_tready(win_in_tready),
-    .s_axis_tdata,
-    .s_axis_tuser,
-    .s_axis_tlast,
+    .s_axis_tdata (in_tdata),
+    .s_axis_tuser (in_tuser),
+    .s_axis_tlast (in_tlast),
     .m_axis_tvalid(win_tvalid),
     .m_axis_tready(win_tready),
     .m_axis_tdata (win_tdata),
@@ -615,9 +642,9 @@ module sf_tconv #(
 
   // fifo_ready is high whenever an item arrives: the credits guarantee room.  The FIFO
   // counts are not needed (credits count transfers; the smoothing FIFO's tready is the
-  // window's back-pressure).
+  // window's back-pressure; the input slice's tready is its own).
   // The op index of the last stages is not needed after the pixel register.
   logic unused;
-  assign unused = ^{fifo_ready, sm_count, out_count, info_q[StPix][InfoW-1:4]};
+  assign unused = ^{fifo_ready, in_count, sm_count, out_count, info_q[StPix][InfoW-1:4]};
 
 endmodule
