@@ -270,9 +270,11 @@ def breakdown(stat: dict, top: str, net_name: str) -> dict[str, Any]:
 DEFAULT_TIMING_WEIGHT = 40
 
 #: nextpnr-ecp5 placers for the SoC (``--placer``): the analytic HeAP and the electrostatic
-#: "static" placer.
+#: "static" placer.  Static is the default: the reference SoC routes with it (router2 done
+#: at iteration 32) and does not with HeAP (~10k wires still overused at iteration 10);
+#: HeAP gives smaller designs a faster clock (CI SoC 85-91 MHz against 76), fpga/README.md.
 PLACERS = ("heap", "static")
-DEFAULT_PLACER = "heap"
+DEFAULT_PLACER = "static"
 
 #: Time limit of one out-of-context nextpnr run (``make fpga-frozen``): a part that does not
 #: route within it is reported as not routed instead of holding the flow (the reference's
