@@ -36,10 +36,10 @@ def test_random_valid_descriptions_pass_the_schema(desc):
     assert net.build_id == parse_description(copy.deepcopy(desc), verify_weights=False).build_id
 
 
-
 @given(desc=descriptions())
 def test_build_id_ignores_only_implementation_fields(desc):
-    """Frozen-core build choices leave the build ID alone; a change of function does not."""
+    """Frozen-core build choices leave the build ID alone; a new name or other frozen
+    weights change it."""
     base = parse_description(copy.deepcopy(desc), verify_weights=False).build_id
     impl = copy.deepcopy(desc)
     impl["frozen"]["adder_levels_per_stage"] = impl["frozen"].get("adder_levels_per_stage", 1) % 3 + 1
@@ -53,6 +53,7 @@ def test_build_id_ignores_only_implementation_fields(desc):
     other_weights["frozen"]["sha256"] = "f" * 64 if desc["frozen"]["sha256"] != "f" * 64 else "0" * 64
     for func in (renamed, other_weights):
         assert parse_description(func, verify_weights=False).build_id != base
+
 
 # --------------------------------------------------------------------------------------
 # A small valid project in a temporary folder, then one mistake at a time

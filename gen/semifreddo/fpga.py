@@ -270,9 +270,9 @@ def breakdown(stat: dict, top: str, net_name: str) -> dict[str, Any]:
 DEFAULT_TIMING_WEIGHT = 40
 
 #: nextpnr-ecp5 placers for the SoC (``--placer``): the analytic HeAP and the electrostatic
-#: "static" placer.  Static is the default: the reference SoC routes with it (router2 done
-#: at iteration 32) and does not with HeAP (~10k wires still overused at iteration 10);
-#: HeAP gives smaller designs a faster clock (CI SoC 85-91 MHz against 76), fpga/README.md.
+#: "static" placer.  Static is the default: the reference SoC routes after it and not
+#: after HeAP (router2 stalled with thousands of wires overused); HeAP gives smaller
+#: designs a faster clock (CI SoC 85-91 MHz against 76).  fpga/README.md, "Measured limits".
 PLACERS = ("heap", "static")
 DEFAULT_PLACER = "static"
 
