@@ -271,8 +271,8 @@ DEFAULT_TIMING_WEIGHT = 40
 
 #: nextpnr-ecp5 placers for the SoC (``--placer``): the analytic HeAP and the electrostatic
 #: "static" placer.  Static is the default: the reference SoC routes after it and not
-#: after HeAP (router2 stalled with thousands of wires overused); HeAP gives smaller
-#: designs a faster clock (CI SoC 85-91 MHz against 76).  fpga/README.md, "Measured limits".
+#: after HeAP (router2 stalled with thousands of wires overused).  On the small CI SoC the
+#: two are close (HeAP 82-91 MHz over six runs, static 75.7 and 86.4 in two): fpga/README.md.
 PLACERS = ("heap", "static")
 DEFAULT_PLACER = "static"
 
