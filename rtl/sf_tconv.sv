@@ -287,10 +287,10 @@ module sf_tconv #(
   assign tag_head  = tag_mem_q[tag_rd_q];
   assign tag_cnt_d = tag_cnt_q + (TagAw+1)'(tag_push) - (TagAw+1)'(tag_pop);
 
-  assign in_hold       = sof_q & tag_full_q;
+  assign in_hold   = sof_q & tag_full_q;
   assign in_tready = win_in_tready & ~in_hold;
   assign in_hs     = in_tvalid & in_tready;
-  assign tag_push      = in_hs & sof_q;
+  assign tag_push  = in_hs & sof_q;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
