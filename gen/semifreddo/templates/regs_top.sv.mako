@@ -170,9 +170,10 @@ module ${m.top_module} (
   // the frames still in flight from before it into drain_q; CTRL.commit clears once
   // they are all done.  Frames complete in order, so the count is exact.
   localparam int unsigned FlightW = 8;
-  logic               active_bank_q, swap, swapped_q, commit_clr, done_dec;
+  logic               active_bank_q, swap_armed, swap, swapped_q, commit_clr, done_dec;
   logic [FlightW-1:0] inflight_q, drain_q;
-  assign swap       = frame_start_i & hwif_out.ctrl.commit.value & ~swapped_q;
+  assign swap_armed = hwif_out.ctrl.commit.value & ~swapped_q;   // the next frame start swaps
+  assign swap       = frame_start_i & swap_armed;
   assign done_dec   = frame_done_i & (inflight_q != '0);
   assign commit_clr = swapped_q & (drain_q == '0);
 
@@ -196,10 +197,10 @@ module ${m.top_module} (
   end
 
   assign active_bank_o = active_bank_q;
-  // The bank a frame starting in this cycle gets (the swap's condition without the
-  // frame start itself: the stamp is read only on a frame's first pixel, so the input
-  // handshake never reaches the stamp written into the first block's FIFOs: timing).
-  assign frame_bank_o  = active_bank_q ^ (hwif_out.ctrl.commit.value & ~swapped_q);
+  // The bank a frame starting in this cycle gets (swap_armed, not swap: the stamp is read
+  // only on a frame's first pixel, so the input handshake never reaches the stamp written
+  // into the first block's FIFOs: timing).
+  assign frame_bank_o  = active_bank_q ^ swap_armed;
   assign enable_o      = hwif_out.ctrl.enable.value;
   assign start_o       = hwif_out.ctrl.start.value;
 
