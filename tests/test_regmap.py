@@ -103,6 +103,11 @@ def check_layout(m: regmap.RegisterMap) -> None:
         assert hi <= lo
     for b in m.blocks:
         assert b.base % b.span == 0, b
+    # the memories fill the weights window back to back, in its order: no gaps
+    mems = sorted(m.memories.values(), key=lambda r: r.base)
+    wb = m.weights_block
+    ends = [wb.base] + [r.base + r.size for r in mems] if mems else []
+    assert [r.base for r in mems] == ends[:-1] and ends[-1:] == ([wb.base + wb.size] if mems else [])
     # the fixed registers are below FIXED_SPAN, the settings words inside the settings block
     for r in m.registers.values():
         if r.external:
@@ -296,9 +301,9 @@ def test_c_header_matches_model(name, reference, tmp_path):
     for r in m.registers.values():
         path = f"settings.{r.name}" if r.external else r.name
         checks.append((f"offsetof({top_t}, {path})", r.address))
-    for r in m.memories.values():
-        checks.append((f"offsetof({top_t}, {r.name})", r.base))
-        checks.append((f"sizeof((({top_t} *)0)->{r.name}.mem) / 4", r.count))
+    for r in m.memories.values():   # inside the weights window
+        checks.append((f"offsetof({top_t}, weights.{r.name})", r.base))
+        checks.append((f"sizeof((({top_t} *)0)->weights.{r.name}.mem) / 4", r.count))
     body = "\n".join(f'    if ((unsigned long)({e}) != {v}ul) {{ printf("%s\\n", "{e}"); bad++; }}'
                      for e, v in checks)
     src = tmp_path / "check.c"

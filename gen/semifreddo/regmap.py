@@ -11,18 +11,20 @@ APIs (:func:`generate`):
   active-low reset; its structs are rewritten ``packed`` for Yosys, see :func:`pack_structs`);
 * ``templates/regs_top.sv.mako`` -> ``<net>_regs.sv``: the block a design instantiates.
   Its AXI4-Lite port goes through ``rtl/sf_axil_cpuif.sv`` (registered request, in-order
-  response FIFO) into the regblock.  It serves the regblock's external regions: the
-  two-bank run-time settings (shuffle, repeats, alpha) and one ``rtl/sf_weight_mem.sv``
-  per weight/bias memory, plus the bank swap, frame counter and error flags;
+  response FIFO) into the regblock.  It serves the regblock's two external blocks: the
+  two-bank run-time settings (shuffle, repeats, alpha: an external regfile) and the
+  weights window (an external addrmap holding every weight/bias memory, one
+  ``rtl/sf_weight_mem.sv`` each, decoded in the wrapper), plus the bank swap, frame
+  counter and error flags;
 * peakrdl-cheader   -> ``<net>_regs.h``;  peakrdl-markdown -> ``<net>_regs.md``;
 * ``<net>_regblock.vlt``: the Verilator lint waivers for the regblock file only.
 
 Every generated file opens with :func:`semifreddo.render.header`.
 
 **Bus behaviour.** 32-bit data, byte addresses, word aligned.  Mapped address: OKAY
-(writes to read-only bits are ignored, still OKAY).  Unmapped address (including the gaps
-inside an aligned region and the tail of a memory region's power-of-two span): SLVERR,
-write ignored, read data 0; ERR.bus_err is set and BUS_ERR_COUNT counts it.  WSTRB is
+(writes to read-only bits are ignored, still OKAY).  Unmapped address (between the fixed
+registers, the settings regfile and the weights window, or past the end of either):
+SLVERR, write ignored, read data 0; ERR.bus_err is set and BUS_ERR_COUNT counts it.  WSTRB is
 honoured everywhere (a memory or setting word merges the written bytes into its 32-bit
 view, then trims/saturates).
 
@@ -34,7 +36,10 @@ the shadow holds the *previous* configuration: load a complete Config before eac
 as :func:`encode_config` does) and CTRL.commit returns to 0.  Do not write the shadow
 bank while CTRL.commit reads 1: such a write races with the swap.
 
-**Memory packing.** One value per 32-bit word, word ``i`` at ``base + 4*i``.  Weights are
+**Memory packing.** The memories lie back to back in the weights window (naturally
+aligned, no gaps: every word of the window is a value; layout version 2, version 1 gave
+every memory its own naturally aligned region).  One value per 32-bit word, word ``i``
+at ``base + 4*i``.  Weights are
 the C-order (row-major) flattening of ``(Cout, Cin, K, K)`` (a classification head:
 ``(classes, C)``), biases are in output-channel order.  A write keeps the low
 ``value_width`` bits (two's complement: the value is trimmed, not saturated); a read
@@ -59,7 +64,7 @@ from .weights import Config
 #: MAGIC register: ASCII "SFNT".
 MAGIC = 0x53464E54
 #: VERSION register: layout version of this register map (major changes break hosts).
-FORMAT_MAJOR = 1
+FORMAT_MAJOR = 2
 FORMAT_MINOR = 0
 WORD = 4
 DATA_WIDTH = 32
@@ -191,7 +196,7 @@ class Block:
     """An externally served, naturally aligned address block (regblock ``external``)."""
 
     name: str
-    kind: str     # "settings" (regfile) or "mem"
+    kind: str     # "settings" (regfile) or "weights" (addrmap of every memory)
     base: int
     size: int
 
@@ -239,6 +244,10 @@ class RegisterMap:
     @property
     def settings_block(self) -> Block | None:
         return next((b for b in self.blocks if b.kind == "settings"), None)
+
+    @property
+    def weights_block(self) -> Block | None:
+        return next((b for b in self.blocks if b.kind == "weights"), None)
 
     # -- look-ups ---------------------------------------------------------------------
     def address(self, name: str, index: int | None = None) -> int:
@@ -430,12 +439,23 @@ def build_map(net: Network) -> RegisterMap:
                            f"biases of the {kind} head of core {core.name}", (cout,),
                            (core.name, None, "head_bias")))
 
-    # Place the external blocks: largest first, each naturally aligned (regblock requires
-    # it), lowest free address first; the fixed registers occupy [0, FIXED_SPAN).
+    # The weights window: every memory, packed back to back in the order above (no gaps:
+    # every word of the window is a value), served as ONE external block of the regblock.
+    # Its own decode into the memories is pipelined in the wrapper (timing: the regblock's
+    # read-back then muxes two external blocks, not one per memory).
+    offsets: dict[str, int] = {}
+    window = 0
+    for mem in mems:
+        offsets[mem.name] = window
+        window += mem.size
+
+    # Place the external blocks (settings, weights): largest first, each naturally aligned
+    # (regblock rule), lowest free address first; the fixed registers occupy [0, FIXED_SPAN).
     todo: list[tuple[str, str, int]] = []
     if settings_size:
         todo.append(("settings", "settings", settings_size))
-    todo += [(m.name, "mem", m.size) for m in mems]
+    if window:
+        todo.append(("weights", "weights", window))
     order = sorted(range(len(todo)), key=lambda i: (-pow2_ceil(todo[i][2]), i))
     occupied = [(0, FIXED_SPAN)]
     bases: dict[str, int] = {}
@@ -454,8 +474,8 @@ def build_map(net: Network) -> RegisterMap:
                 for r in settings]
     regions = [Region(r.name, r.kind, sbase + r.base, r.count, r.value_width, r.signed, r.desc, r.shape,
                       r.source) for r in regions]
-    regions += [Region(m.name, m.kind, bases[m.name], m.count, m.value_width, m.signed, m.desc, m.shape,
-                       m.source) for m in mems]
+    regions += [Region(m.name, m.kind, bases["weights"] + offsets[m.name], m.count, m.value_width, m.signed,
+                       m.desc, m.shape, m.source) for m in mems]
     for r in settings:
         registers[r.name] = r
     size = max(b.base + b.size for b in blocks) if blocks else FIXED_SPAN
@@ -497,8 +517,8 @@ def _rdl_field(f: Field) -> str:
 
 def rdl_text(m: RegisterMap, made_from: list[str]) -> str:
     """The SystemRDL source of the map (layout in templates/regmap.rdl.mako)."""
-    sblock = m.settings_block
-    return render("regmap.rdl.mako", m=m, sblock=sblock, rdl_field=_rdl_field, q=_rdl_str,
+    return render("regmap.rdl.mako", m=m, sblock=m.settings_block, wblock=m.weights_block,
+                  rdl_field=_rdl_field, q=_rdl_str,
                   header=header(GENERATOR, "regmap.rdl.mako", made_from))
 
 
@@ -516,11 +536,11 @@ def compile_rdl(path: Path):
 
 def check_compiled(m: RegisterMap, top) -> None:
     """The compiled RDL has exactly the model's addresses (guards template drift)."""
-    from systemrdl.node import MemNode, RegfileNode, RegNode
+    from systemrdl.node import AddrmapNode, MemNode, RegfileNode, RegNode
 
     seen: dict[str, tuple[int, int]] = {}
     for node in top.descendants(unroll=False):
-        if isinstance(node, (MemNode, RegfileNode)):
+        if isinstance(node, (AddrmapNode, MemNode, RegfileNode)):
             seen[node.inst_name] = (node.raw_absolute_address, node.size)
         elif isinstance(node, RegNode):
             seen[node.inst_name] = (node.raw_absolute_address,
@@ -533,6 +553,10 @@ def check_compiled(m: RegisterMap, top) -> None:
         got = seen.pop(blk.name, None)
         if got != (blk.base, blk.size):
             raise AssertionError(f"RDL {blk.name}: {got}, model ({blk.base:#x}, {blk.size})")
+    for mem in m.memories.values():
+        got = seen.pop(mem.name, None)
+        if got != (mem.base, mem.size):
+            raise AssertionError(f"RDL {mem.name}: {got}, model ({mem.base:#x}, {mem.size})")
     if seen:
         raise AssertionError(f"RDL has components the model lacks: {sorted(seen)}")
 
@@ -629,11 +653,10 @@ def generate(net: Network, out_dir: str | Path, *, docs: bool = True) -> dict[st
             package_name=f"{rb}_pkg", address_width=m.addr_width, err_if_bad_addr=True,
             default_reset_activelow=True, default_reset_async=True,
             # Timing (ECP5 at 100 MHz): a flop inside the read-back mux and one after it,
-            # and the requests to the external blocks (settings, memories: spread over the
-            # chip next to their readers) leave the regblock from flops.  Register reads
-            # stay at one per clock; a memory write takes 3 clocks, a memory read 5.
+            # and the requests to the two external blocks (settings, weights) leave the
+            # regblock from flops.  Register reads stay at one per clock.
             retime_read_fanin=True, retime_read_response=True,
-            retime_external_regfile=True, retime_external_mem=True)
+            retime_external_regfile=True, retime_external_addrmap=True)
         hdr_rb = header(f"{GENERATOR} via peakrdl-regblock", rdl_name, made_from)
         files = {
             "rdl": (rdl_name, rdl),
@@ -692,7 +715,8 @@ def _memory_notes(m: RegisterMap) -> str:
         "boundary (the former active set becomes the shadow: load a complete weight set before "
         "every commit, and do not write while CTRL.commit reads 1).",
         "",
-        "Memories and alpha arrays hold one value per 32-bit word (word i at base + 4*i); weights "
+        "The weight and bias memories lie back to back in the weights window (every word of it is "
+        "a value). Memories and alpha arrays hold one value per 32-bit word (word i at base + 4*i); weights "
         "are the row-major flattening of their shape. A write keeps the low `width` bits (signed "
         "values are trimmed, not saturated); a read returns the stored value sign-extended. Alpha "
         "words saturate at 2^alpha_bits; REPEATS is clamped to [1, max_repeats].",

@@ -54,13 +54,13 @@ int sf_check_device(sf_regs_t *r) {
 /* 2. One weight of trainable core a, block 0: index i of the row-major (Cout, Cin, K, K)
  *    array.  Signed values are written as two's complement words. */
 int sf_write_a_blk0_weight(sf_regs_t *r, unsigned i, int32_t value) {
-  if (i >= sizeof r->a_blk0_weight.mem / sizeof r->a_blk0_weight.mem[0]) return SF_BAD_INDEX;
-  r->a_blk0_weight.mem[i] = (uint32_t)value;
+  if (i >= sizeof r->weights.a_blk0_weight.mem / sizeof r->weights.a_blk0_weight.mem[0]) return SF_BAD_INDEX;
+  r->weights.a_blk0_weight.mem[i] = (uint32_t)value;
   return SF_OK;
 }
 
 /* Read back: the stored value, sign-extended to 32 bits by the hardware. */
-int32_t sf_read_a_blk0_weight(sf_regs_t *r, unsigned i) { return (int32_t)r->a_blk0_weight.mem[i]; }
+int32_t sf_read_a_blk0_weight(sf_regs_t *r, unsigned i) { return (int32_t)r->weights.a_blk0_weight.mem[i]; }
 
 /* 3. Commit (read-modify-write: keep CTRL.enable, no START pulse) and poll until the
  *    swap is done.  Returns SF_OK or SF_COMMIT_TIMEOUT after max_polls reads. */
@@ -102,7 +102,7 @@ int main(void) {
   if (ram.ctrl != (REFERENCE_REGBLOCK__CTRL__ENABLE_bm | REFERENCE_REGBLOCK__CTRL__COMMIT_bm)) return 16;
   if (sf_active_bank(r) != 0) return 17;
   printf("a_blk0_weight at offset %#lx, ctrl at %#lx: ok\n",
-         (unsigned long)((uintptr_t)&ram.a_blk0_weight - (uintptr_t)&ram),
+         (unsigned long)((uintptr_t)&ram.weights.a_blk0_weight - (uintptr_t)&ram),
          (unsigned long)((uintptr_t)&ram.ctrl - (uintptr_t)&ram));
   return 0;
 }

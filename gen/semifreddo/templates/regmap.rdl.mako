@@ -34,14 +34,21 @@ addrmap ${m.regblock_module} {
     } settings @ 0x${"%04x" % sblock.base};
 
 % endif
+% if wblock is not None:
+    external addrmap {
+        name = "weights";
+        desc = "Shadow bank of every weight and bias memory, packed back to back (served by ${m.top_module}: one two-bank memory each).";
 % for r in sorted(m.memories.values(), key=lambda r: r.base):
-    external mem {
-        name = ${q(r.name)};
-        desc = ${q(r.desc + "; %d-bit %s values, one per word" % (r.value_width, "signed" if r.signed else "unsigned"))};
-        mementries = ${r.count};
-        memwidth = 32;
-        sw = rw;
-    } ${r.name} @ 0x${"%04x" % r.base};
+        external mem {
+            name = ${q(r.name)};
+            desc = ${q(r.desc + "; %d-bit %s values, one per word" % (r.value_width, "signed" if r.signed else "unsigned"))};
+            mementries = ${r.count};
+            memwidth = 32;
+            sw = rw;
+        } ${r.name} @ 0x${"%04x" % (r.base - wblock.base)};
 
 % endfor
+    } weights @ 0x${"%04x" % wblock.base};
+
+% endif
 };

@@ -3,6 +3,7 @@ ${header}
     rb = m.regblock_module
     aw = m.addr_width
     sb = m.settings_block
+    wb = m.weights_block
     ab = m.alpha_bits
     mems = sorted(m.memories.values(), key=lambda r: r.base)
     shuffle = m.registers.get("shuffle")
@@ -60,8 +61,8 @@ module ${m.top_module} (
 
   // Frame events from the datapath (one-cycle pulses)
   input  logic        frame_start_i,   // frame boundary: a pending commit swaps the banks here
-  input  logic        frame_done_i,    // a frame completed: FRAME_COUNT + 1, STATUS.frame_done set
-  input  logic        frame_err_i,     // the input stream broke the frame format: ERR.frame_err set
+  input  logic        frame_done_i,    // a frame completed: FRAME_COUNT + 1, STATUS.frame_done set (a clock later)
+  input  logic        frame_err_i,     // the input stream broke the frame format: ERR.frame_err set (a clock later)
 
   // Control
   output logic        enable_o,        // CTRL.enable
@@ -169,29 +170,42 @@ module ${m.top_module} (
   // inflight_q: frames started and not yet done.  A swap (at most one per commit) copies
   // the frames still in flight from before it into drain_q; CTRL.commit clears once
   // they are all done.  Frames complete in order, so the count is exact.
+  // The frame events come from stream handshakes all over the network (timing): only the
+  // swap decision, frame_start_i & swap_armed, uses one directly.  Everything else takes
+  // them a clock later from flops (start_q, done_q, err_q): inflight_next is the count
+  // with last clock's events, i.e. the frames that started before this clock and are
+  // not done, which is what a swap in this clock leaves to drain.
   localparam int unsigned FlightW = 8;
   logic               active_bank_q, swap_armed, swap, swapped_q, commit_clr, done_dec;
-  logic [FlightW-1:0] inflight_q, drain_q;
-  assign swap_armed = hwif_out.ctrl.commit.value & ~swapped_q;   // the next frame start swaps
-  assign swap       = frame_start_i & swap_armed;
-  assign done_dec   = frame_done_i & (inflight_q != '0);
-  assign commit_clr = swapped_q & (drain_q == '0);
+  logic               start_q, done_q, err_q;
+  logic [FlightW-1:0] inflight_q, inflight_next, drain_q;
+  assign swap_armed    = hwif_out.ctrl.commit.value & ~swapped_q;   // the next frame start swaps
+  assign swap          = frame_start_i & swap_armed;
+  assign done_dec      = done_q & ((inflight_q != '0) | start_q);
+  assign inflight_next = inflight_q + FlightW'(start_q) - FlightW'(done_dec);
+  assign commit_clr    = swapped_q & (drain_q == '0);
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
+      start_q       <= 1'b0;
+      done_q        <= 1'b0;
+      err_q         <= 1'b0;
       active_bank_q <= 1'b0;
       swapped_q     <= 1'b0;
       inflight_q    <= '0;
       drain_q       <= '0;
     end else begin
-      inflight_q <= inflight_q + FlightW'(frame_start_i) - FlightW'(done_dec);
+      start_q    <= frame_start_i;
+      done_q     <= frame_done_i;
+      err_q      <= frame_err_i;
+      inflight_q <= inflight_next;
       if (swap) begin
         active_bank_q <= ~active_bank_q;
         swapped_q     <= 1'b1;
-        drain_q       <= inflight_q - FlightW'(done_dec);
+        drain_q       <= inflight_next;
       end else begin
         if (commit_clr) swapped_q <= 1'b0;
-        if (frame_done_i && drain_q != '0) drain_q <= drain_q - 1'b1;
+        if (done_q && drain_q != '0) drain_q <= drain_q - 1'b1;
       end
     end
   end
@@ -207,9 +221,9 @@ module ${m.top_module} (
   assign hwif_in.ctrl.commit.hwclr            = commit_clr;
   assign hwif_in.status.active_bank.next      = active_bank_q;
   assign hwif_in.status.commit_pending.next   = hwif_out.ctrl.commit.value;
-  assign hwif_in.status.frame_done.hwset      = frame_done_i;
-  assign hwif_in.frame_count.count.incr       = frame_done_i;
-  assign hwif_in.err.frame_err.hwset          = frame_err_i;
+  assign hwif_in.status.frame_done.hwset      = done_q;
+  assign hwif_in.frame_count.count.incr       = done_q;
+  assign hwif_in.err.frame_err.hwset          = err_q;
 
   // A SLVERR response handed to the master.  sf_axil_cpuif presents one response at a
   // time (B or R, from its in-order response FIFO), so at most one per cycle.  Counted a
@@ -360,10 +374,87 @@ module ${m.top_module} (
 % if mems:
 
   // ---------------------------------------------------------------------------------
-  // Weight memories: one sf_weight_mem (two banks) per external mem region
+  // Weight memories: one sf_weight_mem (two banks) per memory, all inside the external
+  // addrmap "weights" at ${"%#06x" % wb.base} (${wb.size} bytes, the memories back to back).
+  // The regblock sees one block; the decode into the ${len(mems)} memories is pipelined
+  // here (timing: the memories sit next to their readers, spread over the chip):
+  //   request:  the regblock's registered request -> one select flop and one byte-offset
+  //             flop per memory (compares with the memories' ends, subtract), the data
+  //             and strobes shared;
+  //   response: each memory's read data, zeroed unless it acks, into a flop next to it;
+  //             then the OR of those and of the acks into the flops the regblock reads.
+  // Every window address belongs to exactly one memory (the regblock forwards only
+  // [0, ${wb.size})), so every request is answered.  One access at a time (the regblock
+  // keeps one external transaction outstanding).  Latency: 3 clocks more than the
+  // memory's own.
   // ---------------------------------------------------------------------------------
+  localparam int unsigned NumMems = ${len(mems)};
+  localparam int unsigned WinAw   = ${wb.addr_width};
+  localparam logic [NumMems-1:0][WinAw-1:0] MemLo = {${", ".join("%d'h%x" % (wb.addr_width, r.base - wb.base) for r in reversed(mems))}};
+  localparam logic [NumMems-1:0][WinAw:0]   MemHi = {${", ".join("%d'h%x" % (wb.addr_width + 1, r.base - wb.base + r.size) for r in reversed(mems))}};
+
+  logic [WinAw-1:0]         win_addr;
+  logic                     win_wr_q;
+  logic [31:0]              win_data_q, win_biten_q;
+  logic [NumMems:0]         win_below;   // [i + 1]: the address lies below the end of memory i
+  logic [NumMems-1:0]       mem_req_q, mem_rd_ack, mem_wr_ack, mem_rd_ack_q, mem_wr_ack_q;
+  logic [NumMems-1:0][31:0] mem_rd_data, mem_rd_data_q;
+  logic                     win_rd_ack_q, win_wr_ack_q;
+  logic [31:0]              win_rd_data_q, win_rd_data;
+  assign win_addr     = hwif_out.weights.addr;
+  assign win_below[0] = 1'b0;
+
+  always_ff @(posedge clk_i) begin
+    if (hwif_out.weights.req) begin
+      win_wr_q    <= hwif_out.weights.req_is_wr;
+      win_data_q  <= hwif_out.weights.wr_data;
+      win_biten_q <= hwif_out.weights.wr_biten;
+    end
+  end
+
+  for (genvar i = 0; i < NumMems; i++) begin : gen_mem_decode
+    assign win_below[i + 1] = {1'b0, win_addr} < MemHi[i];
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+        mem_req_q[i]    <= 1'b0;
+        mem_rd_ack_q[i] <= 1'b0;
+        mem_wr_ack_q[i] <= 1'b0;
+      end else begin
+        mem_req_q[i]    <= hwif_out.weights.req & win_below[i + 1] & ~win_below[i];
+        mem_rd_ack_q[i] <= mem_rd_ack[i];
+        mem_wr_ack_q[i] <= mem_wr_ack[i];
+      end
+    end
+    always_ff @(posedge clk_i) mem_rd_data_q[i] <= mem_rd_ack[i] ? mem_rd_data[i] : '0;
+  end
+
+  always_comb begin
+    win_rd_data = '0;
+    for (int i = 0; i < NumMems; i++) win_rd_data |= mem_rd_data_q[i];
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      win_rd_ack_q <= 1'b0;
+      win_wr_ack_q <= 1'b0;
+    end else begin
+      win_rd_ack_q <= |mem_rd_ack_q;
+      win_wr_ack_q <= |mem_wr_ack_q;
+    end
+  end
+  always_ff @(posedge clk_i) win_rd_data_q <= win_rd_data;
+
+  assign hwif_in.weights.rd_ack  = win_rd_ack_q;
+  assign hwif_in.weights.rd_data = win_rd_data_q;
+  assign hwif_in.weights.wr_ack  = win_wr_ack_q;
+
 % endif
 % for r in mems:
+  // ${r.name}: window bytes [${"%#x" % (r.base - wb.base)}, ${"%#x" % (r.base - wb.base + r.size)})
+  logic [${r.host_addr_width - 1}:0] ${r.name}_off_q;
+  always_ff @(posedge clk_i) begin
+    if (hwif_out.weights.req) ${r.name}_off_q <= ${r.host_addr_width}'(win_addr - MemLo[${loop.index}]);
+  end
   sf_weight_mem #(
     .Depth        (${r.count}),
     .ValueWidth   (${r.value_width}),
@@ -375,14 +466,14 @@ module ${m.top_module} (
     .rst_ni,
     .active_bank_i   (active_bank_q),
     .rd_bank_i       (${r.name}_rd_bank_i),
-    .host_req_i      (hwif_out.${r.name}.req),
-    .host_req_is_wr_i(hwif_out.${r.name}.req_is_wr),
-    .host_addr_i     (hwif_out.${r.name}.addr),
-    .host_wr_data_i  (hwif_out.${r.name}.wr_data),
-    .host_wr_biten_i (hwif_out.${r.name}.wr_biten),
-    .host_rd_ack_o   (hwif_in.${r.name}.rd_ack),
-    .host_rd_data_o  (hwif_in.${r.name}.rd_data),
-    .host_wr_ack_o   (hwif_in.${r.name}.wr_ack),
+    .host_req_i      (mem_req_q[${loop.index}]),
+    .host_req_is_wr_i(win_wr_q),
+    .host_addr_i     (${r.name}_off_q),
+    .host_wr_data_i  (win_data_q),
+    .host_wr_biten_i (win_biten_q),
+    .host_rd_ack_o   (mem_rd_ack[${loop.index}]),
+    .host_rd_data_o  (mem_rd_data[${loop.index}]),
+    .host_wr_ack_o   (mem_wr_ack[${loop.index}]),
     .rd_en_i         (${r.name}_rd_en_i),
     .rd_addr_i       (${r.name}_rd_addr_i),
     .rd_data_o       (${r.name}_rd_data_o)
