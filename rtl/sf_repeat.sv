@@ -26,6 +26,11 @@
 //
 // Sideband: tuser/tlast are regenerated from the module's own counters on every output;
 // tbank is carried with every pixel.  Reset: rst_ni asynchronous, active low.
+//
+// Both inputs (s_axis, s_tail_axis) enter through a 4-deep sf_fifo slice: their tready
+// is a flop, and the mux and demux decide from flops next to them (timing: the tail's
+// two ends and the front are spread over the chip).  Each slice adds 3 clocks of
+// latency and sustains one pixel per clock.
 module sf_repeat #(
   parameter int unsigned Width      = 8,
   parameter int unsigned Height     = 8,
@@ -92,6 +97,44 @@ module sf_repeat #(
     return r;
   endfunction
 
+  // ------------------------------------------------------------------ input slices
+  // {tbank, tlast, tuser, tdata} of the front (fr_*) and of the tail's output (tr_*).
+  logic                 fr_valid, fr_ready, fr_user, fr_last, fr_bank;
+  logic [DataWidth-1:0] fr_data;
+  logic                 tr_valid, tr_ready, tr_user, tr_last, tr_bank;
+  logic [DataWidth-1:0] tr_data;
+  logic [2:0]           fr_count, tr_count;
+
+  sf_fifo #(
+    .Width(DataWidth + 3),
+    .Depth(4)
+  ) u_front (
+    .clk_i,
+    .rst_ni,
+    .s_axis_tvalid,
+    .s_axis_tready,
+    .s_axis_tdata ({s_axis_tbank, s_axis_tlast, s_axis_tuser, s_axis_tdata}),
+    .m_axis_tvalid(fr_valid),
+    .m_axis_tready(fr_ready),
+    .m_axis_tdata ({fr_bank, fr_last, fr_user, fr_data}),
+    .count_o      (fr_count)
+  );
+
+  sf_fifo #(
+    .Width(DataWidth + 3),
+    .Depth(4)
+  ) u_tail_out (
+    .clk_i,
+    .rst_ni,
+    .s_axis_tvalid(s_tail_axis_tvalid),
+    .s_axis_tready(s_tail_axis_tready),
+    .s_axis_tdata ({s_tail_axis_tbank, s_tail_axis_tlast, s_tail_axis_tuser, s_tail_axis_tdata}),
+    .m_axis_tvalid(tr_valid),
+    .m_axis_tready(tr_ready),
+    .m_axis_tdata ({tr_bank, tr_last, tr_user, tr_data}),
+    .count_o      (tr_count)
+  );
+
   // ------------------------------------------------------------------ feedback buffer
   logic                 fb_in_valid, fb_in_ready;
   logic                 fb_out_valid, fb_out_ready;
@@ -108,12 +151,12 @@ module sf_repeat #(
   logic [RepW-1:0]      front_reps;
   logic                 reps_push, reps_ready;
 
-  assign mux_valid    = mux_from_buf_q ? fb_out_valid : s_axis_tvalid;
-  assign mux_data     = mux_from_buf_q ? fb_out_data[DataWidth-1:0] : s_axis_tdata;
-  assign mux_bank     = mux_from_buf_q ? fb_out_data[DataWidth] : s_axis_tbank;
+  assign mux_valid    = mux_from_buf_q ? fb_out_valid : fr_valid;
+  assign mux_data     = mux_from_buf_q ? fb_out_data[DataWidth-1:0] : fr_data;
+  assign mux_bank     = mux_from_buf_q ? fb_out_data[DataWidth] : fr_bank;
   assign mux_first    = (mux_pix_q == '0);
   assign mux_last_pix = (mux_pix_q == PixW'(Pixels - 1));
-  assign front_reps   = clamp_repeats(s_axis_tbank ? repeats1_i : repeats0_i);
+  assign front_reps   = clamp_repeats(fr_bank ? repeats1_i : repeats0_i);
   // The first pixel of a pass-1 frame also needs room for R in the FIFO to the demux.
   assign reps_push    = !mux_from_buf_q && mux_first;
   assign mux_fire     = mux_valid && m_tail_axis_tready && (!reps_push || reps_ready);
@@ -123,7 +166,7 @@ module sf_repeat #(
   assign m_tail_axis_tbank  = mux_bank;
   assign m_tail_axis_tuser  = mux_first;
   assign m_tail_axis_tlast  = (mux_col_q == ColW'(Width - 1));
-  assign s_axis_tready      = !mux_from_buf_q && m_tail_axis_tready && (!reps_push || reps_ready);
+  assign fr_ready           = !mux_from_buf_q && m_tail_axis_tready && (!reps_push || reps_ready);
   assign fb_out_ready       = mux_from_buf_q && m_tail_axis_tready;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -187,12 +230,12 @@ module sf_repeat #(
   assign dmx_to_out    = (dmx_pass_q >= dmx_reps);
   assign reps_pop      = dmx_fire && dmx_first && dmx_pass_q == RepW'(1);
 
-  assign m_axis_tvalid      = s_tail_axis_tvalid && dmx_can_start && dmx_to_out;
-  assign fb_in_valid        = s_tail_axis_tvalid && dmx_can_start && !dmx_to_out;
-  assign s_tail_axis_tready = dmx_can_start && (dmx_to_out ? m_axis_tready : fb_in_ready);
-  assign dmx_fire           = s_tail_axis_tvalid && s_tail_axis_tready;
-  assign m_axis_tdata       = s_tail_axis_tdata;
-  assign m_axis_tbank       = s_tail_axis_tbank;
+  assign m_axis_tvalid      = tr_valid && dmx_can_start && dmx_to_out;
+  assign fb_in_valid        = tr_valid && dmx_can_start && !dmx_to_out;
+  assign tr_ready           = dmx_can_start && (dmx_to_out ? m_axis_tready : fb_in_ready);
+  assign dmx_fire           = tr_valid && tr_ready;
+  assign m_axis_tdata       = tr_data;
+  assign m_axis_tbank       = tr_bank;
   assign m_axis_tuser       = dmx_first;
   assign m_axis_tlast       = (dmx_col_q == ColW'(Width - 1));
 
@@ -222,7 +265,7 @@ module sf_repeat #(
     .rst_ni,
     .s_axis_tvalid(fb_in_valid),
     .s_axis_tready(fb_in_ready),
-    .s_axis_tdata ({s_tail_axis_tbank, s_tail_axis_tdata}),
+    .s_axis_tdata ({tr_bank, tr_data}),
     .m_axis_tvalid(fb_out_valid),
     .m_axis_tready(fb_out_ready),
     .m_axis_tdata (fb_out_data),
@@ -231,7 +274,7 @@ module sf_repeat #(
 
   // FIFO fill levels are not needed here.
   logic unused_counts;
-  assign unused_counts = ^{reps_count, fb_count};
+  assign unused_counts = ^{reps_count, fb_count, fr_count, tr_count};
 
   // ------------------------------------------------------------------ marker checks
   logic err_q;
@@ -240,8 +283,8 @@ module sf_repeat #(
       err_q <= 1'b0;
     end else begin
       if (mux_fire && !mux_from_buf_q &&
-          (s_axis_tuser != mux_first || s_axis_tlast != m_tail_axis_tlast)) err_q <= 1'b1;
-      if (dmx_fire && (s_tail_axis_tuser != dmx_first || s_tail_axis_tlast != m_axis_tlast)) begin
+          (fr_user != mux_first || fr_last != m_tail_axis_tlast)) err_q <= 1'b1;
+      if (dmx_fire && (tr_user != dmx_first || tr_last != m_axis_tlast)) begin
         err_q <= 1'b1;
       end
     end

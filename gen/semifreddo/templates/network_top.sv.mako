@@ -211,7 +211,14 @@ ${conn(i.ports)}
   assign frame_done   = &pending;
   assign frame_done_o = frame_done;
 
-  assign frame_err   = ${" | ".join(nl.errors) if nl.errors else "1'b0"};
+  // The blocks' sticky error flags, gathered from all over the chip through a flop
+  // (timing; a clock of latency on a sticky flag changes nothing).
+  logic frame_err_q;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) frame_err_q <= 1'b0;
+    else         frame_err_q <= ${" | ".join(nl.errors) if nl.errors else "1'b0"};
+  end
+  assign frame_err   = frame_err_q;
   assign frame_err_o = frame_err;
 
   // Signals nobody reads (CTRL.start: the streaming datapath needs no start pulse).
