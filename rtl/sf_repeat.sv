@@ -27,10 +27,11 @@
 // Sideband: tuser/tlast are regenerated from the module's own counters on every output;
 // tbank is carried with every pixel.  Reset: rst_ni asynchronous, active low.
 //
-// Both inputs (s_axis, s_tail_axis) enter through a 4-deep sf_fifo slice: their tready
-// is a flop, and the mux and demux decide from flops next to them (timing: the tail's
-// two ends and the front are spread over the chip).  Each slice adds 3 clocks of
-// latency and sustains one pixel per clock.
+// Both inputs (s_axis, s_tail_axis) enter, and the stream into the tail (m_tail_axis)
+// leaves, through a 4-deep sf_fifo slice: every tready they drive is a flop, and the mux
+// and demux decide from flops next to them (timing: the tail's two ends and the front are
+// spread over the chip).  Each slice adds 3 clocks of latency and sustains one pixel per
+// clock.
 module sf_repeat #(
   parameter int unsigned Width      = 8,
   parameter int unsigned Height     = 8,
@@ -103,7 +104,10 @@ module sf_repeat #(
   logic [DataWidth-1:0] fr_data;
   logic                 tr_valid, tr_ready, tr_user, tr_last, tr_bank;
   logic [DataWidth-1:0] tr_data;
-  logic [2:0]           fr_count, tr_count;
+  logic [2:0]           fr_count, tr_count, ti_count;
+  // Into the tail's input slice (ti_*).
+  logic                 ti_valid, ti_ready, ti_user, ti_last, ti_bank;
+  logic [DataWidth-1:0] ti_data;
 
   sf_fifo #(
     .Width(DataWidth + 3),
@@ -135,6 +139,21 @@ module sf_repeat #(
     .count_o      (tr_count)
   );
 
+  sf_fifo #(
+    .Width(DataWidth + 3),
+    .Depth(4)
+  ) u_tail_in (
+    .clk_i,
+    .rst_ni,
+    .s_axis_tvalid(ti_valid),
+    .s_axis_tready(ti_ready),
+    .s_axis_tdata ({ti_bank, ti_last, ti_user, ti_data}),
+    .m_axis_tvalid(m_tail_axis_tvalid),
+    .m_axis_tready(m_tail_axis_tready),
+    .m_axis_tdata ({m_tail_axis_tbank, m_tail_axis_tlast, m_tail_axis_tuser, m_tail_axis_tdata}),
+    .count_o      (ti_count)
+  );
+
   // ------------------------------------------------------------------ feedback buffer
   logic                 fb_in_valid, fb_in_ready;
   logic                 fb_out_valid, fb_out_ready;
@@ -159,15 +178,15 @@ module sf_repeat #(
   assign front_reps   = clamp_repeats(fr_bank ? repeats1_i : repeats0_i);
   // The first pixel of a pass-1 frame also needs room for R in the FIFO to the demux.
   assign reps_push    = !mux_from_buf_q && mux_first;
-  assign mux_fire     = mux_valid && m_tail_axis_tready && (!reps_push || reps_ready);
+  assign mux_fire     = mux_valid && ti_ready && (!reps_push || reps_ready);
 
-  assign m_tail_axis_tvalid = mux_valid && (!reps_push || reps_ready);
-  assign m_tail_axis_tdata  = mux_data;
-  assign m_tail_axis_tbank  = mux_bank;
-  assign m_tail_axis_tuser  = mux_first;
-  assign m_tail_axis_tlast  = (mux_col_q == ColW'(Width - 1));
-  assign fr_ready           = !mux_from_buf_q && m_tail_axis_tready && (!reps_push || reps_ready);
-  assign fb_out_ready       = mux_from_buf_q && m_tail_axis_tready;
+  assign ti_valid           = mux_valid && (!reps_push || reps_ready);
+  assign ti_data            = mux_data;
+  assign ti_bank            = mux_bank;
+  assign ti_user            = mux_first;
+  assign ti_last            = (mux_col_q == ColW'(Width - 1));
+  assign fr_ready           = !mux_from_buf_q && ti_ready && (!reps_push || reps_ready);
+  assign fb_out_ready       = mux_from_buf_q && ti_ready;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -177,7 +196,7 @@ module sf_repeat #(
       mux_pass_q     <= RepW'(1);
       mux_reps_q     <= RepW'(1);
     end else if (mux_fire) begin
-      mux_col_q <= m_tail_axis_tlast ? '0 : mux_col_q + ColW'(1);
+      mux_col_q <= ti_last ? '0 : mux_col_q + ColW'(1);
       if (reps_push) mux_reps_q <= front_reps;
       if (mux_last_pix) begin
         mux_pix_q <= '0;
@@ -206,7 +225,7 @@ module sf_repeat #(
   ) u_reps (
     .clk_i,
     .rst_ni,
-    .s_axis_tvalid(reps_push && mux_valid && m_tail_axis_tready),
+    .s_axis_tvalid(reps_push && mux_valid && ti_ready),
     .s_axis_tready(reps_ready),
     .s_axis_tdata (front_reps),
     .m_axis_tvalid(reps_valid),
@@ -274,7 +293,7 @@ module sf_repeat #(
 
   // FIFO fill levels are not needed here.
   logic unused_counts;
-  assign unused_counts = ^{reps_count, fb_count, fr_count, tr_count};
+  assign unused_counts = ^{reps_count, fb_count, fr_count, tr_count, ti_count};
 
   // ------------------------------------------------------------------ marker checks
   logic err_q;
@@ -283,7 +302,7 @@ module sf_repeat #(
       err_q <= 1'b0;
     end else begin
       if (mux_fire && !mux_from_buf_q &&
-          (fr_user != mux_first || fr_last != m_tail_axis_tlast)) err_q <= 1'b1;
+          (fr_user != mux_first || fr_last != ti_last)) err_q <= 1'b1;
       if (dmx_fire && (tr_user != dmx_first || tr_last != m_axis_tlast)) begin
         err_q <= 1'b1;
       end

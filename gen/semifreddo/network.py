@@ -32,7 +32,7 @@ GENERATOR = "semifreddo.network"
 
 #: Library modules of a whole network, in compile order (packages first).
 LIBRARY = ["sf_fifo.sv", "sf_axil_cpuif.sv", "sf_window.sv", "sf_weight_mem.sv", "sf_fork.sv", "sf_join.sv", "sf_blend.sv",
-           "sf_shuffle.sv", "sf_repeat.sv", "sf_tconv.sv", "sf_class_head.sv"]
+           "sf_shuffle.sv", "sf_repeat.sv", "sf_tconv.sv", "sf_class_head.sv", "sf_reset_sync.sv"]
 
 
 @dataclass

@@ -153,7 +153,7 @@ async def reset_glitch(dut):
 # -------------------------------------------------------------------------------------
 # pytest entry points
 # -------------------------------------------------------------------------------------
-SIM_STAGES = [2, 3]
+SIM_STAGES = [1, 2, 3]   # 1: a reset-tree stage
 LINT_STAGES = SIM_STAGES + [8]
 SOURCES = [RTL_DIR / "sf_reset_sync.sv"]
 

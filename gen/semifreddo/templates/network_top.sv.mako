@@ -78,6 +78,18 @@ module ${top} (
   logic [${width - 1}:0] ${name};
 % endfor
   logic enable, start, active_bank, frame_bank, frame_start, frame_done, frame_err;
+
+  // Reset tree (timing: one net to every flop of the network crossed the chip): rst_ni
+  // reaches one retiming flop per block, and one for this module's own logic and the
+  // register slave (sf_reset_sync, Stages = 1), each placed next to its loads.
+  // Assertion stays asynchronous; the whole network leaves reset together, one clock
+  // after rst_ni rises (rst_ni must rise synchronously to clk_i).
+  logic rst_top_n;
+  sf_reset_sync #(.Stages(1)) u_rst_top (.clk_i, .rst_ni, .rst_no(rst_top_n));
+% for i in nl.insts:
+  logic rst_${i.name.removeprefix("u_")}_n;
+  sf_reset_sync #(.Stages(1)) u_rst_${i.name.removeprefix("u_")} (.clk_i, .rst_ni, .rst_no(rst_${i.name.removeprefix("u_")}_n));
+% endfor
 % if shuffle:
   logic [1:0] shuffle;
 % endif
@@ -90,7 +102,7 @@ module ${top} (
   // ---------------------------------------------------------------------------------
   ${m.top_module} u_regs (
     .clk_i,
-    .rst_ni,
+    .rst_ni (rst_top_n),
     .s_axil_awvalid,
     .s_axil_awready,
     .s_axil_awaddr,
@@ -153,7 +165,7 @@ ${params(i.params)}
   ${i.module} ${i.name} (
 % endif
     .clk_i,
-    .rst_ni,
+    .rst_ni(rst_${i.name.removeprefix("u_")}_n),
 ${conn(i.ports)}
   );
 
@@ -186,8 +198,8 @@ ${conn(i.ports)}
 %>\
 % if rows > 1:
   logic [${rw_ - 1}:0] out${k}_row_q;
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
+  always_ff @(posedge clk_i or negedge rst_top_n) begin
+    if (!rst_top_n) begin
       out${k}_row_q <= '0;
     end else if (${p}_tvalid && ${p}_tready && ${p}_tlast) begin
       out${k}_row_q <= (out${k}_row_q == ${rw_}'d${rows - 1}) ? '0 : out${k}_row_q + 1'b1;
@@ -203,8 +215,8 @@ ${conn(i.ports)}
   logic [3:0] eof_count_q [Outputs];
   for (genvar k = 0; k < Outputs; k++) begin : gen_eof
     assign pending[k] = (eof_count_q[k] != '0);
-    always_ff @(posedge clk_i or negedge rst_ni) begin
-      if (!rst_ni) eof_count_q[k] <= '0;
+    always_ff @(posedge clk_i or negedge rst_top_n) begin
+      if (!rst_top_n) eof_count_q[k] <= '0;
       else eof_count_q[k] <= eof_count_q[k] + 4'(eof[k]) - 4'(frame_done);
     end
   end
@@ -214,8 +226,8 @@ ${conn(i.ports)}
   // The blocks' sticky error flags, gathered from all over the chip through a flop
   // (timing; a clock of latency on a sticky flag changes nothing).
   logic frame_err_q;
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) frame_err_q <= 1'b0;
+  always_ff @(posedge clk_i or negedge rst_top_n) begin
+    if (!rst_top_n) frame_err_q <= 1'b0;
     else         frame_err_q <= ${" | ".join(nl.errors) if nl.errors else "1'b0"};
   end
   assign frame_err   = frame_err_q;
