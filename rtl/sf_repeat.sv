@@ -164,18 +164,33 @@ module sf_repeat #(
   logic [PixW-1:0]      mux_pix_q;               // pixels of the current tail frame so far
   logic [ColW-1:0]      mux_col_q;               // column of the next pixel
   logic [RepW-1:0]      mux_pass_q, mux_reps_q;  // pass (1-based) and R of the current frame
+  // Position flags of the next pixel, kept in flops beside the counters (timing: the
+  // pops of both sources hang on them): first of a frame, last of a frame, last of a row.
+  logic                 mux_first_q, mux_last_q, mux_eol_q;
   logic                 mux_valid, mux_fire, mux_first, mux_last_pix;
   logic                 mux_bank;
   logic [DataWidth-1:0] mux_data;
-  logic [RepW-1:0]      front_reps;
+  logic [RepW-1:0]      front_reps, reps0_q, reps1_q;
   logic                 reps_push, reps_ready;
+
+  // R of each bank, clamped, from flops: a setting changes only while no frame of its
+  // bank is in flight (the commit protocol), long before the next frame's first pixel.
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      reps0_q <= RepW'(1);
+      reps1_q <= RepW'(1);
+    end else begin
+      reps0_q <= clamp_repeats(repeats0_i);
+      reps1_q <= clamp_repeats(repeats1_i);
+    end
+  end
 
   assign mux_valid    = mux_from_buf_q ? fb_out_valid : fr_valid;
   assign mux_data     = mux_from_buf_q ? fb_out_data[DataWidth-1:0] : fr_data;
   assign mux_bank     = mux_from_buf_q ? fb_out_data[DataWidth] : fr_bank;
-  assign mux_first    = (mux_pix_q == '0);
-  assign mux_last_pix = (mux_pix_q == PixW'(Pixels - 1));
-  assign front_reps   = clamp_repeats(fr_bank ? repeats1_i : repeats0_i);
+  assign mux_first    = mux_first_q;
+  assign mux_last_pix = mux_last_q;
+  assign front_reps   = fr_bank ? reps1_q : reps0_q;
   // The first pixel of a pass-1 frame also needs room for R in the FIFO to the demux.
   assign reps_push    = !mux_from_buf_q && mux_first;
   assign mux_fire     = mux_valid && ti_ready && (!reps_push || reps_ready);
@@ -184,7 +199,7 @@ module sf_repeat #(
   assign ti_data            = mux_data;
   assign ti_bank            = mux_bank;
   assign ti_user            = mux_first;
-  assign ti_last            = (mux_col_q == ColW'(Width - 1));
+  assign ti_last            = mux_eol_q;
   assign fr_ready           = !mux_from_buf_q && ti_ready && (!reps_push || reps_ready);
   assign fb_out_ready       = mux_from_buf_q && ti_ready;
 
@@ -193,10 +208,16 @@ module sf_repeat #(
       mux_from_buf_q <= 1'b0;
       mux_pix_q      <= '0;
       mux_col_q      <= '0;
+      mux_first_q    <= 1'b1;
+      mux_last_q     <= (Pixels == 1);
+      mux_eol_q      <= (Width == 1);
       mux_pass_q     <= RepW'(1);
       mux_reps_q     <= RepW'(1);
     end else if (mux_fire) begin
-      mux_col_q <= ti_last ? '0 : mux_col_q + ColW'(1);
+      mux_col_q   <= ti_last ? '0 : mux_col_q + ColW'(1);
+      mux_eol_q   <= ti_last ? (Width == 1) : (mux_col_q == ColW'(Width - 2));
+      mux_first_q <= mux_last_pix;
+      mux_last_q  <= mux_last_pix ? (Pixels == 1) : (mux_pix_q == PixW'(Pixels - 2));
       if (reps_push) mux_reps_q <= front_reps;
       if (mux_last_pix) begin
         mux_pix_q <= '0;
@@ -238,16 +259,18 @@ module sf_repeat #(
   logic [PixW-1:0]      dmx_pix_q;
   logic [ColW-1:0]      dmx_col_q;
   logic [RepW-1:0]      dmx_pass_q, dmx_reps_q;
+  // Flags of the next pixel as in the mux, plus dmx_new_q: first pixel of pass 1.
+  logic                 dmx_first_q, dmx_last_q, dmx_eol_q, dmx_new_q;
   logic                 dmx_first, dmx_last_pix, dmx_to_out, dmx_fire, dmx_can_start;
   logic [RepW-1:0]      dmx_reps;
 
-  assign dmx_first     = (dmx_pix_q == '0);
-  assign dmx_last_pix  = (dmx_pix_q == PixW'(Pixels - 1));
+  assign dmx_first     = dmx_first_q;
+  assign dmx_last_pix  = dmx_last_q;
   // At the first pixel of pass 1, R comes from the FIFO (it must be there).
-  assign dmx_can_start = !(dmx_first && dmx_pass_q == RepW'(1)) || reps_valid;
-  assign dmx_reps      = (dmx_first && dmx_pass_q == RepW'(1)) ? reps_head : dmx_reps_q;
+  assign dmx_can_start = !dmx_new_q || reps_valid;
+  assign dmx_reps      = dmx_new_q ? reps_head : dmx_reps_q;
   assign dmx_to_out    = (dmx_pass_q >= dmx_reps);
-  assign reps_pop      = dmx_fire && dmx_first && dmx_pass_q == RepW'(1);
+  assign reps_pop      = dmx_fire && dmx_new_q;
 
   assign m_axis_tvalid      = tr_valid && dmx_can_start && dmx_to_out;
   assign fb_in_valid        = tr_valid && dmx_can_start && !dmx_to_out;
@@ -256,17 +279,25 @@ module sf_repeat #(
   assign m_axis_tdata       = tr_data;
   assign m_axis_tbank       = tr_bank;
   assign m_axis_tuser       = dmx_first;
-  assign m_axis_tlast       = (dmx_col_q == ColW'(Width - 1));
+  assign m_axis_tlast       = dmx_eol_q;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      dmx_pix_q  <= '0;
-      dmx_col_q  <= '0;
-      dmx_pass_q <= RepW'(1);
-      dmx_reps_q <= RepW'(1);
+      dmx_pix_q   <= '0;
+      dmx_col_q   <= '0;
+      dmx_first_q <= 1'b1;
+      dmx_last_q  <= (Pixels == 1);
+      dmx_eol_q   <= (Width == 1);
+      dmx_new_q   <= 1'b1;
+      dmx_pass_q  <= RepW'(1);
+      dmx_reps_q  <= RepW'(1);
     end else if (dmx_fire) begin
-      dmx_col_q <= m_axis_tlast ? '0 : dmx_col_q + ColW'(1);
-      if (dmx_first && dmx_pass_q == RepW'(1)) dmx_reps_q <= reps_head;
+      dmx_col_q   <= m_axis_tlast ? '0 : dmx_col_q + ColW'(1);
+      dmx_eol_q   <= m_axis_tlast ? (Width == 1) : (dmx_col_q == ColW'(Width - 2));
+      dmx_first_q <= dmx_last_pix;
+      dmx_last_q  <= dmx_last_pix ? (Pixels == 1) : (dmx_pix_q == PixW'(Pixels - 2));
+      dmx_new_q   <= dmx_last_pix && dmx_to_out;
+      if (dmx_new_q) dmx_reps_q <= reps_head;
       if (dmx_last_pix) begin
         dmx_pix_q  <= '0;
         dmx_pass_q <= dmx_to_out ? RepW'(1) : dmx_pass_q + RepW'(1);
