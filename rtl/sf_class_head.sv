@@ -30,19 +30,20 @@
 // FC layer: ONE multiplier, time-shared.  The engine issues value index k = n*C + c for
 // k = 0 .. Classes*Channels-1, one per clock: stage 0 reads fw and takes pool[c] from
 // the head of the snapshot (the snapshot rotates by one channel per issue, so no
-// Channels:1 multiplexer; after Channels issues it is back in place); stage 1 has the
-// weight (memory read register) and the pool operand registered and multiplies, reading
-// fb[n] on the class's first element; stage 2 accumulates into the score accumulator,
-// loading fb[n] + product on the class's first element; stage 3 pushes the finished score
-// into the output FIFO (sf_fifo) and into the staging shift register, which is copied
-// into scores_o with the last class.  The engine starts a frame only when the output
+// Channels:1 multiplexer; after Channels issues it is back in place); stage 1 registers
+// the weight (from the memory's read register, which sits with the register slave,
+// across the chip) beside the multiplier, reading fb[n] on the class's first element;
+// stage 2 multiplies, and registers fb[n] likewise; stage 3 accumulates into the score
+// accumulator, loading fb[n] + product on the class's first element; stage 4 pushes the
+// finished score into the output FIFO (sf_fifo) and into the staging shift register,
+// which is copied into scores_o with the last class.  The engine starts a frame only when the output
 // FIFO has room for all of its Classes scores, so the engine never stalls mid-frame.
 //
 // Flow control: s_axis_tready is low only on a frame's LAST pixel while the snapshot
 // still holds the previous frame (its FC issue not finished or not started).  The FC of
 // a frame takes Classes*Channels issue clocks and a frame takes >= Width*Height clocks
-// (checked at elaboration: Width*Height >= Classes*Channels + Classes + 4; the engine
-// itself needs Classes*Channels + 3), so back-to-back frames never stall the input as
+// (checked at elaboration: Width*Height >= Classes*Channels + Classes + 5; the engine
+// itself needs Classes*Channels + 4), so back-to-back frames never stall the input as
 // long as the FC can start, i.e. the output FIFO has room for the frame's Classes
 // scores.  The FIFO holds 2*Classes scores (rounded up to a power of two): the previous
 // frame's scores may still be waiting on m_axis; the input stalls only when m_axis takes
@@ -51,8 +52,8 @@
 //
 // Latency: last pixel accepted at the clock edge ending cycle t0 -> FC issue in cycles
 // t0+1 .. t0+Classes*Channels -> scores_o / scores_valid_o in cycle
-// t0 + Classes*Channels + 4 (when the output FIFO has room, i.e. m_axis drained).
-// Score n is pushed into the FIFO in cycle t0 + (n+1)*Channels + 3 and is on m_axis
+// t0 + Classes*Channels + 5 (when the output FIFO has room, i.e. m_axis drained).
+// Score n is pushed into the FIFO in cycle t0 + (n+1)*Channels + 4 and is on m_axis
 // 3 clocks later (sf_fifo fall-through latency) if the stream is not back-pressured.
 //
 // Robustness: the module's own pixel counters are AUTHORITATIVE; s_axis_tuser and
@@ -128,7 +129,7 @@ module sf_class_head #(
   localparam int unsigned ReqDot    = InBits + 1 + PixBits + WeightBits + ChanBits;
   localparam int unsigned ReqScore  = ((ReqDot > BiasBits) ? ReqDot : BiasBits) + 1;
   localparam int unsigned Work      = Classes * Channels;        // multiply-accumulates
-  localparam int unsigned MinPixels = Work + Classes + 4;
+  localparam int unsigned MinPixels = Work + Classes + 5;
   localparam int unsigned XWidth    = (Width > 1) ? $clog2(Width) : 1;
   localparam int unsigned YWidth    = (Height > 1) ? $clog2(Height) : 1;
   localparam int unsigned CWidth    = (Channels > 1) ? $clog2(Channels) : 1;
@@ -148,7 +149,7 @@ module sf_class_head #(
            ScoreWidth, ReqScore);
   end
   if (Pixels < MinPixels) begin : gen_bad_frame
-    $fatal(1, "sf_class_head: Width*Height = %0d < Classes*Channels + Classes + 4 = %0d",
+    $fatal(1, "sf_class_head: Width*Height = %0d < Classes*Channels + Classes + 5 = %0d",
            Pixels, MinPixels);
   end
   if (FrameCountWidth < 1) begin : gen_bad_count
@@ -286,12 +287,16 @@ module sf_class_head #(
   assign w_rd_addr_o = k_q;
 
   // ---------------------------------------------------------------------------------
-  // Stages 1 (multiply, bias read), 2 (accumulate), 3 (push)
+  // Stages 1 (weight register, bias read), 2 (multiply, bias register), 3 (accumulate),
+  // 4 (push)
   // ---------------------------------------------------------------------------------
   logic                         s1_valid_q, s1_first_q, s1_last_q;
   logic                         s2_valid_q, s2_first_q, s2_last_q;
-  logic                         s3_valid_q;
-  logic signed [PoolWidth-1:0]  a_q;
+  logic                         s3_valid_q, s3_first_q, s3_last_q;
+  logic                         s4_valid_q;
+  logic signed [PoolWidth-1:0]  a_q, a1_q;
+  logic signed [WeightBits-1:0] w_q;
+  logic signed [BiasBits-1:0]   b_q;
   logic signed [ProdWidth-1:0]  prod_q;
   logic signed [ScoreWidth-1:0] acc_q;
   logic [BAddrWidth-1:0]        bn_q;      // bias index = class of the stage-1 element
@@ -306,6 +311,9 @@ module sf_class_head #(
       s2_first_q <= 1'b0;
       s2_last_q  <= 1'b0;
       s3_valid_q <= 1'b0;
+      s3_first_q <= 1'b0;
+      s3_last_q  <= 1'b0;
+      s4_valid_q <= 1'b0;
       bn_q       <= '0;
       cls_q      <= '0;
     end else begin
@@ -315,20 +323,27 @@ module sf_class_head #(
       s2_valid_q <= s1_valid_q;
       s2_first_q <= s1_first_q;
       s2_last_q  <= s1_last_q;
-      s3_valid_q <= s2_valid_q & s2_last_q;
+      s3_valid_q <= s2_valid_q;
+      s3_first_q <= s2_first_q;
+      s3_last_q  <= s2_last_q;
+      s4_valid_q <= s3_valid_q & s3_last_q;
       if (start)          bn_q <= '0;
       else if (b_rd_en_o) bn_q <= bn_q + 1'b1;
       if (push) cls_q <= push_final ? '0 : cls_q + 1'b1;
     end
   end
 
-  // Datapath registers (no reset): operand, product (DSP-friendly), accumulator.
+  // Datapath registers (no reset): operands, product (DSP-friendly), accumulator.
   always_ff @(posedge clk_i) begin
-    if (issue)      a_q    <= snap_q[0];
-    if (s1_valid_q) prod_q <= ProdWidth'(a_q) * ProdWidth'($signed(w_rd_data_i));
-    if (s2_valid_q) begin
-      acc_q <= (s2_first_q ? ScoreWidth'($signed(b_rd_data_i)) : acc_q)
-             + ScoreWidth'(prod_q);
+    if (issue) a_q <= snap_q[0];
+    if (s1_valid_q) begin
+      a1_q <= a_q;
+      w_q  <= $signed(w_rd_data_i);
+    end
+    if (s2_valid_q) prod_q <= ProdWidth'(a1_q) * ProdWidth'(w_q);
+    if (s2_valid_q && s2_first_q) b_q <= $signed(b_rd_data_i);
+    if (s3_valid_q) begin
+      acc_q <= (s3_first_q ? ScoreWidth'(b_q) : acc_q) + ScoreWidth'(prod_q);
     end
   end
 
@@ -347,7 +362,7 @@ module sf_class_head #(
   logic                              scores_valid_q;
   logic [FrameCountWidth-1:0]        frame_count_q;
 
-  assign push       = s3_valid_q;
+  assign push       = s4_valid_q;
   assign push_final = push && (cls_q == BAddrWidth'(Classes - 1));
 
   sf_fifo #(
