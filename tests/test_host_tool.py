@@ -136,10 +136,18 @@ def test_refuses_weights_for_other_description(device, net, cfg, tmp_path, capsy
 def test_load_retries(device, net, cfg, rng, fault, capsys):
     emu, path = device
     m = regmap.build_map(net)
-    # faults land on random requests of the load (identity, writes, read-back, commit)
-    plan = [None] * 40
-    for i in rng.sample(range(len(plan)), 6):
-        plan[i] = rng.choice(["nak", "corrupt", "drop"]) if fault == "mixed" else fault
+    # faults land on random requests of the load (identity, writes, read-back, commit):
+    # count the requests of a clean load first (the map decides how many bursts it takes)
+    code, out, err = run(["load", WEIGHTS, "--net", NET, "--port", path, "-q", *FAST], capsys)
+    assert code == 0, err
+    n_requests, n_faults = len(emu.requests), 6
+    assert n_requests >= n_faults
+    emu.requests.clear()
+    # every fault costs one more attempt; no two faults in a row, so each retry succeeds
+    # (sorted picks from range(n + 1), the k-th shifted by k: gaps of at least one)
+    plan = [None] * (n_requests + n_faults)
+    for k, i in enumerate(sorted(rng.sample(range(n_requests + 1), n_faults))):
+        plan[i + k] = rng.choice(["nak", "corrupt", "drop"]) if fault == "mixed" else fault
     emu.faults = plan
     code, out, err = run(["load", WEIGHTS, "--net", NET, "--port", path, "-q", "-v", *FAST], capsys)
     assert code == 0, err
