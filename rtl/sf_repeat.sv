@@ -167,7 +167,7 @@ module sf_repeat #(
   // Position flags of the next pixel, kept in flops beside the counters (timing: the
   // pops of both sources hang on them): first of a frame, last of a frame, last of a row.
   logic                 mux_first_q, mux_last_q, mux_eol_q;
-  logic                 mux_valid, mux_fire, mux_first, mux_last_pix;
+  logic                 mux_valid, mux_fire;
   logic                 mux_bank;
   logic [DataWidth-1:0] mux_data;
   logic [RepW-1:0]      front_reps, reps0_q, reps1_q;
@@ -188,17 +188,15 @@ module sf_repeat #(
   assign mux_valid    = mux_from_buf_q ? fb_out_valid : fr_valid;
   assign mux_data     = mux_from_buf_q ? fb_out_data[DataWidth-1:0] : fr_data;
   assign mux_bank     = mux_from_buf_q ? fb_out_data[DataWidth] : fr_bank;
-  assign mux_first    = mux_first_q;
-  assign mux_last_pix = mux_last_q;
   assign front_reps   = fr_bank ? reps1_q : reps0_q;
   // The first pixel of a pass-1 frame also needs room for R in the FIFO to the demux.
-  assign reps_push    = !mux_from_buf_q && mux_first;
+  assign reps_push    = !mux_from_buf_q && mux_first_q;
   assign mux_fire     = mux_valid && ti_ready && (!reps_push || reps_ready);
 
   assign ti_valid           = mux_valid && (!reps_push || reps_ready);
   assign ti_data            = mux_data;
   assign ti_bank            = mux_bank;
-  assign ti_user            = mux_first;
+  assign ti_user            = mux_first_q;
   assign ti_last            = mux_eol_q;
   assign fr_ready           = !mux_from_buf_q && ti_ready && (!reps_push || reps_ready);
   assign fb_out_ready       = mux_from_buf_q && ti_ready;
@@ -216,10 +214,10 @@ module sf_repeat #(
     end else if (mux_fire) begin
       mux_col_q   <= ti_last ? '0 : mux_col_q + ColW'(1);
       mux_eol_q   <= ti_last ? (Width == 1) : (mux_col_q == ColW'(Width - 2));
-      mux_first_q <= mux_last_pix;
-      mux_last_q  <= mux_last_pix ? (Pixels == 1) : (mux_pix_q == PixW'(Pixels - 2));
+      mux_first_q <= mux_last_q;
+      mux_last_q  <= mux_last_q ? (Pixels == 1) : (mux_pix_q == PixW'(Pixels - 2));
       if (reps_push) mux_reps_q <= front_reps;
-      if (mux_last_pix) begin
+      if (mux_last_q) begin
         mux_pix_q <= '0;
         if ((reps_push ? front_reps : mux_reps_q) > mux_pass_q) begin
           mux_pass_q     <= mux_pass_q + RepW'(1);
@@ -261,11 +259,9 @@ module sf_repeat #(
   logic [RepW-1:0]      dmx_pass_q, dmx_reps_q;
   // Flags of the next pixel as in the mux, plus dmx_new_q: first pixel of pass 1.
   logic                 dmx_first_q, dmx_last_q, dmx_eol_q, dmx_new_q;
-  logic                 dmx_first, dmx_last_pix, dmx_to_out, dmx_fire, dmx_can_start;
+  logic                 dmx_to_out, dmx_fire, dmx_can_start;
   logic [RepW-1:0]      dmx_reps;
 
-  assign dmx_first     = dmx_first_q;
-  assign dmx_last_pix  = dmx_last_q;
   // At the first pixel of pass 1, R comes from the FIFO (it must be there).
   assign dmx_can_start = !dmx_new_q || reps_valid;
   assign dmx_reps      = dmx_new_q ? reps_head : dmx_reps_q;
@@ -278,7 +274,7 @@ module sf_repeat #(
   assign dmx_fire           = tr_valid && tr_ready;
   assign m_axis_tdata       = tr_data;
   assign m_axis_tbank       = tr_bank;
-  assign m_axis_tuser       = dmx_first;
+  assign m_axis_tuser       = dmx_first_q;
   assign m_axis_tlast       = dmx_eol_q;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -294,11 +290,11 @@ module sf_repeat #(
     end else if (dmx_fire) begin
       dmx_col_q   <= m_axis_tlast ? '0 : dmx_col_q + ColW'(1);
       dmx_eol_q   <= m_axis_tlast ? (Width == 1) : (dmx_col_q == ColW'(Width - 2));
-      dmx_first_q <= dmx_last_pix;
-      dmx_last_q  <= dmx_last_pix ? (Pixels == 1) : (dmx_pix_q == PixW'(Pixels - 2));
-      dmx_new_q   <= dmx_last_pix && dmx_to_out;
+      dmx_first_q <= dmx_last_q;
+      dmx_last_q  <= dmx_last_q ? (Pixels == 1) : (dmx_pix_q == PixW'(Pixels - 2));
+      dmx_new_q   <= dmx_last_q && dmx_to_out;
       if (dmx_new_q) dmx_reps_q <= reps_head;
-      if (dmx_last_pix) begin
+      if (dmx_last_q) begin
         dmx_pix_q  <= '0;
         dmx_pass_q <= dmx_to_out ? RepW'(1) : dmx_pass_q + RepW'(1);
       end else begin
@@ -333,8 +329,8 @@ module sf_repeat #(
       err_q <= 1'b0;
     end else begin
       if (mux_fire && !mux_from_buf_q &&
-          (fr_user != mux_first || fr_last != ti_last)) err_q <= 1'b1;
-      if (dmx_fire && (tr_user != dmx_first || tr_last != m_axis_tlast)) begin
+          (fr_user != mux_first_q || fr_last != ti_last)) err_q <= 1'b1;
+      if (dmx_fire && (tr_user != dmx_first_q || tr_last != m_axis_tlast)) begin
         err_q <= 1'b1;
       end
     end
