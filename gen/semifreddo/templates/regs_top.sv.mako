@@ -353,18 +353,55 @@ module ${m.top_module} (
   assign hwif_in.settings.wr_ack  = set_wr_ack_q;
   assign hwif_in.settings.rd_data = set_old_q;   // the read's word, with its ack
 
+  // The datapath's copy of the settings: the flops above, one clock later.  Those stay
+  // beside the register slave (the read mux reads them); these go beside the blocks that
+  // use them, so the route across the chip is flop to flop (timing).  The lag is never
+  // seen: the write acks in the clock these copies take the value, and a bank reaches
+  // the datapath only with a later commit.
 % if shuffle:
-  assign shuffle_o = {shuffle_q[1], shuffle_q[0]};
+  logic [1:0] shuffle_dp_q;
 % endif
 % if repeats:
-  assign repeats_o = {repeats_q[1], repeats_q[0]};
+  logic [${2 * rw - 1}:0] repeats_dp_q;
 % endif
 % for r in alphas:
-  for (genvar b = 0; b < 2; b++) begin : gen_${r.name}_bank
-    for (genvar c = 0; c < ${r.count}; c++) begin : gen_ch
-      assign ${r.name}_o[(b*${r.count} + c)*${ab + 1} +: ${ab + 1}] = ${r.name}_q[b][c];
+  logic [${2 * r.count * (ab + 1) - 1}:0] ${r.name}_dp_q;
+% endfor
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+% if shuffle:
+      shuffle_dp_q <= '0;
+% endif
+% if repeats:
+      repeats_dp_q <= {${rw}'d1, ${rw}'d1};
+% endif
+% for r in alphas:
+      ${r.name}_dp_q <= '0;
+% endfor
+    end else begin
+% if shuffle:
+      shuffle_dp_q <= {shuffle_q[1], shuffle_q[0]};
+% endif
+% if repeats:
+      repeats_dp_q <= {repeats_q[1], repeats_q[0]};
+% endif
+% for r in alphas:
+      for (int b = 0; b < 2; b++) begin
+        for (int c = 0; c < ${r.count}; c++) begin
+          ${r.name}_dp_q[(b*${r.count} + c)*${ab + 1} +: ${ab + 1}] <= ${r.name}_q[b][c];
+        end
+      end
+% endfor
     end
   end
+% if shuffle:
+  assign shuffle_o = shuffle_dp_q;
+% endif
+% if repeats:
+  assign repeats_o = repeats_dp_q;
+% endif
+% for r in alphas:
+  assign ${r.name}_o = ${r.name}_dp_q;
 % endfor
 
   // Bits of the merged word the bounded settings do not keep.
