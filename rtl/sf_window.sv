@@ -72,7 +72,11 @@
 // mask is a flag per tap registered beside the window and applied after the output
 // register: folded into the wide output register it becomes a synchronous reset that,
 // with the load enable, fans out from the flow control to every window bit (measured:
-// the frozen block's critical path, under 100 MHz).
+// the frozen block's critical path, under 100 MHz).  For the same reason the wide
+// registers (stage-2 data, column registers, output register) take their load enables
+// per PixWidth-bit group, each from its own copy of the valid flops: one load enable
+// for the whole output register was the reference's critical path at 100 MHz (one LUT,
+// then 11.5 ns of route to ~600 clock enables).
 //
 // Robustness: the module's own position counters are AUTHORITATIVE.  s_axis_tuser and
 // s_axis_tlast are only checked: the sticky frame_err_o (cleared by reset only) is set
@@ -109,7 +113,8 @@ module sf_window #(
 );
 
   localparam int unsigned PixWidth = Channels * DataWidth;
-  localparam int unsigned WinWidth = Kernel * Kernel * PixWidth;
+  localparam int unsigned NumTaps  = Kernel * Kernel;
+  localparam int unsigned WinWidth = NumTaps * PixWidth;
   localparam int unsigned XWidth   = (Width  > 1) ? $clog2(Width)  : 1;
   localparam int unsigned YWidth   = (Height > 1) ? $clog2(Height) : 1;
   localparam logic [XWidth-1:0] LastX    = XWidth'(Width - 1);
@@ -135,7 +140,7 @@ module sf_window #(
   // ---------------------------------------------------------------------------------
   logic                adv;
   logic                out_valid_d, out_valid_q;
-  logic                out_load;  // load the output register with a new window
+  logic [NumTaps-1:0]  out_load;  // load tap t of the output register with a new window
   logic [WinWidth-1:0] out_data_d, out_data_q;
   logic [Kernel*Kernel-1:0] out_zero_d, out_zero_q;  // taps outside the frame
   logic                out_user_d, out_user_q;
@@ -151,10 +156,18 @@ module sf_window #(
     end
   end
 
+  // One load enable per tap (all equal): each drives PixWidth flops, not the whole window.
+  for (genvar t = 0; t < NumTaps; t++) begin : gen_out_tap
+    always_ff @(posedge clk_i) begin
+      if (out_load[t]) begin
+        out_data_q[t*PixWidth +: PixWidth] <= out_data_d[t*PixWidth +: PixWidth];
+        out_zero_q[t]                      <= out_zero_d[t];
+      end
+    end
+  end
+
   always_ff @(posedge clk_i) begin
-    if (out_load) begin
-      out_data_q <= out_data_d;
-      out_zero_q <= out_zero_d;
+    if (out_load[0]) begin
       out_user_q <= out_user_d;
       out_last_q <= out_last_d;
     end
@@ -234,7 +247,7 @@ module sf_window #(
 
     assign s_axis_tready = adv;
     assign out_valid_d   = in_hs & keep;
-    assign out_load      = in_hs & keep;
+    assign out_load      = in_hs & keep;   // Kernel*Kernel = 1
     assign out_data_d    = s_axis_tdata;
     assign out_zero_d    = 1'b0;
     assign out_user_d    = in_sof_q;
@@ -348,6 +361,45 @@ module sf_window #(
     assign step1 = valid1_q & adv;
     assign step2 = valid2_q & adv;
 
+    // Copies of the stage-1/2 valid bits and of the output valid, for the load enables
+    // of the wide registers (timing: one enable per PixWidth flops, each from its own
+    // flops, instead of one net to every window bit).  One flop per process with keep:
+    // yosys merges equal flops otherwise.
+    //   v1c_q[r]  = valid1_q       -> stage-2 row r data (0: pix2, 1/2: lb halves)
+    //   v2c_q[g]  = valid2_q       -> column registers, group g = kx*3 + ky (kx 0, 1)
+    //   arm_q[t]  = valid2_q & emit2_q, oval_q[t] = out_valid_q -> output tap t
+    logic [2:0]         v1c_q, step1c;
+    logic [5:0]         v2c_q, step2c;
+    logic [NumTaps-1:0] arm_q, oval_q;
+
+    for (genvar r = 0; r < 3; r++) begin : gen_v1c
+      (* keep *) always_ff @(posedge clk_i or negedge rst_ni) begin
+        if (!rst_ni)  v1c_q[r] <= 1'b0;
+        else if (adv) v1c_q[r] <= slot;
+      end
+    end
+    for (genvar g = 0; g < 6; g++) begin : gen_v2c
+      (* keep *) always_ff @(posedge clk_i or negedge rst_ni) begin
+        if (!rst_ni)  v2c_q[g] <= 1'b0;
+        else if (adv) v2c_q[g] <= valid1_q;
+      end
+    end
+    for (genvar t = 0; t < NumTaps; t++) begin : gen_arm
+      (* keep *) always_ff @(posedge clk_i or negedge rst_ni) begin
+        if (!rst_ni) begin
+          arm_q[t]  <= 1'b0;
+          oval_q[t] <= 1'b0;
+        end else if (adv) begin
+          arm_q[t]  <= valid1_q & emit1_q;
+          oval_q[t] <= arm_q[t];
+        end
+      end
+    end
+
+    assign step1c   = v1c_q & {3{adv}};
+    assign step2c   = v2c_q & {6{adv}};
+    assign out_load = arm_q & (~oval_q | {NumTaps{m_axis_tready}});
+
     always_ff @(posedge clk_i or negedge rst_ni) begin
       if (!rst_ni) begin
         valid1_q <= 1'b0;
@@ -374,8 +426,10 @@ module sf_window #(
     end
 
     always_ff @(posedge clk_i) begin
-      if (step1) begin
+      if (step1c[0]) begin
         pix2_q   <= pix1_q;
+      end
+      if (step1) begin
         addr2_q  <= addr1_q;
         emit2_q  <= emit1_q;
         user2_q  <= user1_q;
@@ -424,9 +478,11 @@ module sf_window #(
       end
     end
 
-    always_ff @(posedge clk_i) begin
-      if (step1) begin
-        lb_q <= lb_rd_q;
+    for (genvar r = 0; r < 2; r++) begin : gen_lb_row
+      always_ff @(posedge clk_i) begin
+        if (step1c[1 + r]) begin
+          lb_q[r*PixWidth +: PixWidth] <= lb_rd_q[r*PixWidth +: PixWidth];
+        end
       end
     end
 
@@ -437,10 +493,14 @@ module sf_window #(
 
     assign col2 = {pix2_q, lb_q[PixWidth-1:0], lb_q[2*PixWidth-1:PixWidth]};
 
-    always_ff @(posedge clk_i) begin
-      if (step2) begin
-        col0_q <= col1_q;
-        col1_q <= col2;
+    for (genvar ky = 0; ky < 3; ky++) begin : gen_col_row
+      always_ff @(posedge clk_i) begin
+        if (step2c[ky]) begin
+          col0_q[ky*PixWidth +: PixWidth] <= col1_q[ky*PixWidth +: PixWidth];
+        end
+        if (step2c[3 + ky]) begin
+          col1_q[ky*PixWidth +: PixWidth] <= col2[ky*PixWidth +: PixWidth];
+        end
       end
     end
 
@@ -460,7 +520,6 @@ module sf_window #(
     end
 
     assign out_valid_d = valid2_q & emit2_q;
-    assign out_load    = step2 & emit2_q;
     assign out_user_d  = user2_q;
     assign out_last_d  = last2_q;
   end
