@@ -287,7 +287,7 @@ class NetworkBuilder:
         # Block 0: the image to every core.
         fi0 = self.stream("fi0", img.width, bank=False)
         ti0 = {k: self.stream(f"ti{k}0", img.width, bank=True) for k in names}
-        self.fork(img, [(fi0, 0)] + [(ti0[k], 0) for k in names], 4, "fork_img")
+        self.fork(img, [(fi0, 0)] + [(ti0[k], 0) for k in names], 8, "fork_img")
         # Without a repeatable tail nothing reads the last frozen block's output: not built.
         f = self.frozen(0, fi0) if (nblk > 1 or net.repeat) else None
         if f is None:
