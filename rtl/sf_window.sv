@@ -365,23 +365,20 @@ module sf_window #(
     // of the wide registers (timing: one enable per PixWidth flops, each from its own
     // flops, instead of one net to every window bit).  One flop per process with keep:
     // yosys merges equal flops otherwise.
-    //   v1c_q[r]  = valid1_q       -> stage-2 row r data (0: pix2, 1/2: lb halves)
-    //   v2c_q[g]  = valid2_q       -> column registers, group g = kx*3 + ky (kx 0, 1)
+    //   vc_q[r]      = valid1_q, r 0..2 -> stage-2 row r data (0: pix2, 1/2: lb halves)
+    //   vc_q[3 + g]  = valid2_q, g 0..5 -> column registers, group g = kx*3 + ky (kx 0, 1)
     //   arm_q[t]  = valid2_q & emit2_q, oval_q[t] = out_valid_q -> output tap t
-    logic [2:0]         v1c_q, step1c;
-    logic [5:0]         v2c_q, step2c;
+    logic [8:0]         vc_d, vc_q;
+    logic [2:0]         step1c;
+    logic [5:0]         step2c;
     logic [NumTaps-1:0] arm_q, oval_q;
 
-    for (genvar r = 0; r < 3; r++) begin : gen_v1c
+    assign vc_d = {{6{valid1_q}}, {3{slot}}};   // what valid2_q / valid1_q take
+
+    for (genvar i = 0; i < 9; i++) begin : gen_vc
       (* keep *) always_ff @(posedge clk_i or negedge rst_ni) begin
-        if (!rst_ni)  v1c_q[r] <= 1'b0;
-        else if (adv) v1c_q[r] <= slot;
-      end
-    end
-    for (genvar g = 0; g < 6; g++) begin : gen_v2c
-      (* keep *) always_ff @(posedge clk_i or negedge rst_ni) begin
-        if (!rst_ni)  v2c_q[g] <= 1'b0;
-        else if (adv) v2c_q[g] <= valid1_q;
+        if (!rst_ni)  vc_q[i] <= 1'b0;
+        else if (adv) vc_q[i] <= vc_d[i];
       end
     end
     for (genvar t = 0; t < NumTaps; t++) begin : gen_arm
@@ -396,8 +393,8 @@ module sf_window #(
       end
     end
 
-    assign step1c   = v1c_q & {3{adv}};
-    assign step2c   = v2c_q & {6{adv}};
+    assign step1c   = vc_q[2:0] & {3{adv}};
+    assign step2c   = vc_q[8:3] & {6{adv}};
     assign out_load = arm_q & (~oval_q | {NumTaps{m_axis_tready}});
 
     always_ff @(posedge clk_i or negedge rst_ni) begin
