@@ -9,25 +9,34 @@
 // ---------
 //   s_axis -> input slice (sf_fifo, 4) -> sf_window -> smoothing sf_fifo (SmoothDepth
 //   windows) -> engine -> sf_fifo -> m_axis
-// The engine computes Groups (G) output channels per clock: an OP is one window times
-// one memory entry c (output channels c*G .. c*G+G-1), so a window takes
-// Cycles = ceil(Cout/G) ops; in the last op of a window the channels >= Cout are
-// computed from undefined memory lanes and dropped.  Per op: G x Taps multipliers
-// (Taps = Kernel*Kernel*Cin), G adder trees (4:1 per register stage, i.e. at most two
-// adder levels between registers), bias add, requantisation multiply (acc split in
-// 17-bit chunks, one 18x17 product each), round + saturate, then the G results go into
-// the output pixel register; the pixel is pushed into the output FIFO after its last op.
+// The engine computes Groups (G) output channels per memory entry and splits each
+// entry's taps (Taps = Kernel*Kernel*Cin) into Fold (F) phases of TapsOp = ceil(Taps/F)
+// taps.  An OP is one window times one memory entry c (output channels c*G .. c*G+G-1)
+// times one phase p (taps p*TapsOp .. p*TapsOp+TapsOp-1), so a window takes
+// Ops = Cycles*F ops, Cycles = ceil(Cout/G), in the order c = 0, p = 0..F-1, c = 1, ...;
+// in the last entry of a window the channels >= Cout are computed from undefined memory
+// lanes and dropped.  Per op: G x TapsOp multipliers, G adder trees (4:1 per register
+// stage, i.e. at most two adder levels between registers), then the accumulator
+// acc = (p == 0 ? bias : acc) + sum; after phase F-1 the requantisation multiply (acc
+// split in 17-bit chunks, one 18x17 product each), round + saturate, and the G results
+// go into the output pixel register; the pixel is pushed into the output FIFO after its
+// last op.  F = 1 is the unfolded engine (acc = bias + sum).  The sum is exact in every
+// order, so F changes the schedule, never a result.
 //
-// Resources (report): G*Taps multipliers of (InBits + !InSigned) x WeightBits bits
+// Resources (report): G*TapsOp multipliers of (InBits + !InSigned) x WeightBits bits
 // signed (MULT18X18D or LUTs), plus G*ceil((AccWidth-1)/17) requantisation multipliers
 // of 18 x 17 bits.  If the block's windows arrive on average one per T clocks
 // (T = product of the squared strides up to and including this block, relative to a
-// one-pixel-per-clock network input), every multiplier is busy Cycles/T of the clocks
-// and does useful work Cout/(G*T) of them (ops of the last, partial entry waste
-// (Cycles*G - Cout)/ (Cycles*G) of their products).  Registers: three window-wide
-// pipeline stages (x1..x3, Kernel*Kernel*Cin*InBits bits each) besides the FIFOs.
+// one-pixel-per-clock network input), every multiplier is busy Ops/T of the clocks
+// (the generator picks the largest F with Ops <= T) and does useful work
+// Cout*Taps/(G*TapsOp*T) of them (ops of the last, partial entry waste
+// (Cycles*G - Cout)/(Cycles*G) of their products, a partial last phase
+// (F*TapsOp - Taps)/(F*TapsOp)).  Registers: two window-wide pipeline stages (x1, x2,
+// Kernel*Kernel*Cin*InBits bits each) and one of the phase's taps (x3, TapsOp*InBits)
+// besides the FIFOs.  With F > 1 each x3/w3 bit is a F:1 multiplexer on the phase.
 //
-// Memories (instantiated outside, next to the register block; rtl/sf_weight_mem.sv):
+// Memories (instantiated outside, next to the register block; rtl/sf_weight_mem.sv),
+// the same for every Fold (an entry is read once per phase):
 //   weights: Lanes = G*Taps, ValueWidth = WeightBits, Depth = Cout*Taps, values row-major
 //            (Cout, Cin, K, K): value i = ((co*Cin + ci)*K + ky)*K + kx.  Entry c lane l
 //            holds co = c*G + l / Taps, ci = (l % Taps) / (K*K), ky*K + kx = l % (K*K);
@@ -35,8 +44,9 @@
 //   biases:  Lanes = G, ValueWidth = BiasBits, Depth = Cout (entry c lane g = co c*G + g).
 //   Both with UseRdBank = 1; entry address width EntryWidth = clog2(Cycles) (min 1).
 //   w_rd_* and b_rd_* are registered outputs and read every op (the same en/bank/addr on
-//   both); rd_data must arrive one cycle after rd_en (sf_weight_mem's read register).
-//   The memory read data are re-registered here before use.
+//   both; the F ops of an entry read the same address); rd_data must arrive one cycle
+//   after rd_en (sf_weight_mem's read register).  The op's phase of the weight read data
+//   is selected into a register here before use.
 //
 // Frame tags (docs/architecture.md, "Weight banks and frame tags"): a TagDepth-entry
 // FIFO is pushed with s_axis_tbank when the block accepts the first pixel of a frame (by
@@ -58,8 +68,8 @@
 //   m_axis_tready reaches only the output FIFO and the credit counter.
 // * No input stall: with m_axis_tready high, the block accepts one pixel per clock
 //   indefinitely (back-to-back frames, no gaps) whenever windows arrive at an average
-//   of at most one per Cycles clocks and the bursts fit the smoothing FIFO.  Stride 2,
-//   Cycles = 4 (the intended pairing, T = 4) with even Width and Height: windows come
+//   of at most one per Ops clocks and the bursts fit the smoothing FIFO.  Stride 2,
+//   Ops = 4 (the intended pairing, T = 4) with even Width and Height: windows come
 //   one per 2 clocks during every other input row, the engine drains one per 4 clocks,
 //   so the backlog peaks at about Width/4 + a few windows; the default SmoothDepth =
 //   2^clog2(Width/4 + 8) covers it.  (An odd Height puts two window rows back to back
@@ -69,14 +79,14 @@
 // Kwin clocks after the slot that completes it (Kwin = 3 for Kernel 3: the slot of
 // input pixel m + Width + 1 for centre m; Kwin = 1 for Kernel 1: the pixel itself);
 // the engine starts it 3 clocks later (smoothing FIFO fall-through); its last op issues
-// Cycles - 1 clocks after the start; the pixel enters the output FIFO EngineLatency =
-// 9 + TreeStages clocks after that (TreeStages = ceil(log4(Taps))) and is on m_axis 3
+// Ops - 1 clocks after the start; the pixel enters the output FIFO EngineLatency =
+// 9 + TreeStages clocks after that (TreeStages = ceil(log4(TapsOp))) and is on m_axis 3
 // clocks later.  In total
-//   3 + Kwin + 3 + (Cycles - 1) + (9 + TreeStages) + 3 = Kwin + Cycles + TreeStages + 17
+//   3 + Kwin + 3 + (Ops - 1) + (9 + TreeStages) + 3 = Kwin + Ops + TreeStages + 17
 // clocks from the acceptance of that input pixel to m_axis_tvalid (the first 3: the
 // input slice's fall-through), plus queueing in the smoothing FIFO (up to SmoothDepth *
-// Cycles clocks) and back-pressure.  Measured: 24 (Kernel 3, Taps 27, Cycles 1) and 27
-// (Kernel 3, Taps 18, Cycles 4), as the formula.
+// Ops clocks) and back-pressure.  Measured: 24 (Kernel 3, Taps 27, Ops 1) and 27
+// (Kernel 3, Taps 18, Ops 4), as the formula.
 //
 // Timing (ECP5-85F, speed 6, yowasp yosys synth_ecp5 + nextpnr-ecp5, harness: this block
 // with its two memories, 64x48, Cin 4, Cout 8, K3, G 2: 76 MULT18X18D, ~3.0k LUT4, 6.8k
@@ -111,12 +121,15 @@ module sf_tconv #(
   parameter int unsigned Shift       = 8,   // 0..31
   // Requantisation multiplier of output channel co at [co*16 +: 16], unsigned.
   parameter logic [Cout*16-1:0] Mult = {Cout{16'd1}},
-  parameter int unsigned Groups      = Cout,  // G: output channels per engine clock, 1..Cout
+  parameter int unsigned Groups      = Cout,  // G: output channels per memory entry, 1..Cout
+  parameter int unsigned Fold        = 1,     // F: ops (tap phases) per memory entry, 1..Taps
   // Smoothing FIFO depth in windows, power of 2 >= 2.
   parameter int unsigned SmoothDepth = 2 ** $clog2(Width / 4 + 8),
   localparam int unsigned Taps       = Kernel * Kernel * Cin,
   localparam int unsigned Cycles     = (Cout + Groups - 1) / Groups,
-  localparam int unsigned EntryWidth = (Cycles > 1) ? $clog2(Cycles) : 1
+  localparam int unsigned EntryWidth = (Cycles > 1) ? $clog2(Cycles) : 1,
+  localparam int unsigned TapsOp     = (Taps + Fold - 1) / Fold,  // taps per op
+  localparam int unsigned Ops        = Cycles * Fold                // ops per window
 ) (
   input  logic                                clk_i,
   input  logic                                rst_ni,
@@ -157,10 +170,13 @@ module sf_tconv #(
   localparam int unsigned WinWidth = Taps * InBits;
   localparam int unsigned XWidth   = InBits + (InSigned ? 0 : 1);  // signed operand
   localparam int unsigned PWidth   = XWidth + WeightBits;           // product
-  // Adder tree: stage s (0 = products) has ceil(Taps / 4^s) values of PWidth + 2s bits.
-  localparam int unsigned TreeStages = ($clog2(Taps) + 1) / 2;
+  localparam int unsigned PhW      = (Fold > 1) ? $clog2(Fold) : 1;  // phase index
+  // Adder tree: stage s (0 = products) has ceil(TapsOp / 4^s) values of PWidth + 2s bits.
+  localparam int unsigned TreeStages = ($clog2(TapsOp) + 1) / 2;
   localparam int unsigned SumWidth   = PWidth + 2 * TreeStages;
-  localparam int unsigned AccWidth   = ((SumWidth > BiasBits) ? SumWidth : BiasBits) + 1;
+  // The accumulator holds the sum over all Taps (as the unfolded tree's) plus the bias.
+  localparam int unsigned FullWidth  = PWidth + 2 * (($clog2(Taps) + 1) / 2);
+  localparam int unsigned AccWidth   = ((FullWidth > BiasBits) ? FullWidth : BiasBits) + 1;
   // Requantisation: acc in 17-bit chunks (low chunks unsigned, top chunk signed, <= 18 bits).
   localparam int unsigned Chunks     = (AccWidth + 15) / 17;
   localparam int unsigned TopWidth   = AccWidth - 17 * (Chunks - 1);
@@ -182,7 +198,7 @@ module sf_tconv #(
 
   // Output FIFO: room for every window in flight plus the FIFO's own 3-clock transit,
   // the credit lag and the unused credit, so that a ready output never holds the engine.
-  localparam int unsigned InFlight  = (Cycles + EngineLatency + Cycles - 1) / Cycles;
+  localparam int unsigned InFlight  = (Ops + EngineLatency + Ops - 1) / Ops;
   localparam int unsigned OutDepth  = 2 ** $clog2(InFlight + 5);
   localparam int unsigned CreditW   = $clog2(OutDepth + 1);  // free credits 0..OutDepth
   localparam int unsigned CountW    = $clog2(OutDepth + 1);
@@ -198,6 +214,7 @@ module sf_tconv #(
   localparam int unsigned PixCntW   = (FramePix > 1) ? $clog2(FramePix) : 1;
   localparam logic [PixCntW-1:0] LastPix = PixCntW'(FramePix - 1);
   localparam logic [EntryWidth-1:0] LastC = EntryWidth'(Cycles - 1);
+  localparam logic [PhW-1:0]        LastP = PhW'(Fold - 1);
 
   // Multipliers padded to whole entries (channels >= Cout multiply by 0).
   localparam logic [Cycles*Groups*16-1:0] MultPad = (Cycles * Groups * 16)'(Mult);
@@ -218,6 +235,9 @@ module sf_tconv #(
   if (Groups < 1 || Groups > Cout || Cin < 1) begin : gen_bad_groups
     $fatal(1, "sf_tconv: need Cin >= 1 and 1 <= Groups <= Cout");
   end
+  if (Fold < 1 || Fold > Taps) begin : gen_bad_fold
+    $fatal(1, "sf_tconv: need 1 <= Fold <= Taps (%0d), got %0d", Taps, Fold);
+  end
   if (XWidth > 18 || WeightBits < 2 || WeightBits > 18) begin : gen_bad_mul
     $fatal(1, "sf_tconv: operands must fit 18 bits (InBits + !InSigned, WeightBits 2..18)");
   end
@@ -232,7 +252,7 @@ module sf_tconv #(
   // (Function results by name assignment: Yosys's frontend has no `return`.)
   function automatic int tree_count(input int s);
     int c;
-    c = Taps;
+    c = TapsOp;
     for (int i = 0; i < s; i++) c = (c + 3) / 4;
     tree_count = c;
   endfunction
@@ -368,8 +388,8 @@ module sf_tconv #(
   );
 
   // ---------------------------------------------------------------------------------
-  // Engine issue: op c of the window at the smoothing FIFO head; the head is popped by
-  // the last op.  A window starts (op 0) only with a credit.
+  // Engine issue: op (c, p) of the window at the smoothing FIFO head; the head is popped
+  // by the last op.  A window starts (op 0) only with a credit.
   //
   // Credits: free_q = OutDepth - (output FIFO items) - (windows started, not yet pushed).
   // A start takes one, an output transfer returns one.  go_q (registered): this clock may
@@ -378,8 +398,10 @@ module sf_tconv #(
   // left now).  A returned credit is seen one clock late; one credit is never used.
   // ---------------------------------------------------------------------------------
   logic                  issue, start, push, out_pop;
-  logic [EntryWidth-1:0] c_q;
-  logic                  first_q, first_d, lastop_q, lastop_d;  // c == 0, c == Cycles-1
+  logic [EntryWidth-1:0] c_q, c_n;
+  logic [PhW-1:0]        p_q, p_n;
+  logic                  p_wrap;                                 // p == Fold-1
+  logic                  first_q, first_d, lastop_q, lastop_d;  // op 0, op Ops-1
   logic                  bank_q, bank_cur, new_frame;
   logic                  go_q, go_d, take_q;
   logic [CreditW-1:0]    free_q;
@@ -394,22 +416,29 @@ module sf_tconv #(
   assign tag_pop   = new_frame & tag_avail_q;
   assign bank_cur  = tag_pop ? tag_head : bank_q;
   assign out_pop   = m_axis_tvalid & m_axis_tready;
+  // The op after this one (within the window; lastop_q wraps both to 0).
+  assign p_wrap    = (Fold == 1) | (p_q == LastP);
+  assign p_n       = p_wrap ? '0 : p_q + 1'b1;
+  assign c_n       = p_wrap ? c_q + 1'b1 : c_q;
   assign first_d   = issue ? lastop_q : first_q;
-  assign lastop_d  = issue ? ((Cycles == 1) | (~lastop_q & (c_q == LastC - 1'b1))) : lastop_q;
+  assign lastop_d  = issue ? ((Ops == 1) | (~lastop_q & (c_n == LastC) & (p_n == LastP)))
+                           : lastop_q;
   assign go_d      = ~first_d | (free_q[CreditW-1:1] != '0);
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       c_q      <= '0;
+      p_q      <= '0;
       first_q  <= 1'b1;
-      lastop_q <= (Cycles == 1);
+      lastop_q <= (Ops == 1);
       bank_q   <= 1'b0;
       go_q     <= 1'b0;
       take_q   <= 1'b0;
       free_q   <= CreditW'(OutDepth);
     end else begin
       if (issue) begin
-        c_q      <= lastop_q ? '0 : c_q + 1'b1;
+        c_q      <= lastop_q ? '0 : c_n;
+        p_q      <= lastop_q ? '0 : p_n;
         bank_q   <= bank_cur;
       end
       first_q  <= first_d;
@@ -445,7 +474,7 @@ module sf_tconv #(
   assign b_rd_addr_o = rd_addr_q;
 
   // Control pipeline: valid (reset) and op info (no reset) per stage 1..StPix.
-  localparam int unsigned InfoW = EntryWidth + 4;  // {c, lastop, user, last, bank}
+  localparam int unsigned InfoW = EntryWidth + PhW + 4;  // {c, p, lastop, user, last, bank}
   logic [StPix:1]   vld_q;
   logic [StPix:StX1][InfoW-1:0] info_q;
 
@@ -458,7 +487,7 @@ module sf_tconv #(
   end
 
   always_ff @(posedge clk_i) begin
-    info_q[StX1] <= {c_q, lastop_q, sm_user, sm_last, bank_cur};
+    info_q[StX1] <= {c_q, p_q, lastop_q, sm_user, sm_last, bank_cur};
     for (int k = StX1 + 1; k <= StPix; k++) info_q[k] <= info_q[k-1];
   end
 
@@ -471,24 +500,74 @@ module sf_tconv #(
     mult_of = m;
   endfunction
 
-  // Output pixel register (channels written by the op that computes them).
+  // The op's entry and phase in stage k.
+  function automatic logic [EntryWidth-1:0] entry_at(input int k);
+    entry_at = info_q[k][InfoW-1 -: EntryWidth];
+  endfunction
+
+  function automatic logic [PhW-1:0] phase_at(input int k);
+    phase_at = info_q[k][4 +: PhW];
+  endfunction
+
+  // Output pixel register (channels written by the last phase of the entry computing them).
   logic [OutWidth-1:0] pix_out_q;
 
   // ---------------------------------------------------------------------------------
-  // Datapath: window delay (stages 1..3), memory data (stage 3), products (stage 4),
-  // adder trees, bias, requantisation, saturation.
+  // Datapath: window delay (stages 1, 2), the phase's taps and weights (stage 3),
+  // products (stage 4), adder trees, accumulator, requantisation, saturation.
   // ---------------------------------------------------------------------------------
-  logic [WinWidth-1:0]              x1_q, x2_q, x3_q;
-  logic [Groups*Taps*WeightBits-1:0] w3_q;
+  localparam int unsigned XOpWidth = TapsOp * InBits;
+  localparam int unsigned WOpWidth = Groups * TapsOp * WeightBits;
+
+  logic [WinWidth-1:0]              x1_q, x2_q;
+  logic [XOpWidth-1:0]              x3_d, x3_q;   // slot j: tap p*TapsOp + j
+  logic [WOpWidth-1:0]              w3_d, w3_q;   // group g slot j at g*TapsOp + j
+  logic [Fold-1:0][XOpWidth-1:0]    x_phase;      // the taps of each phase
+  logic [Fold-1:0][WOpWidth-1:0]    w_phase;
+  logic [PhW-1:0]                   p2;           // phase of the op in stage 2
   logic [Groups*BiasBits-1:0]       b3_q;
   logic [TreeStages:0][Groups*BiasBits-1:0] bias_q;  // with tree stages 0..TreeStages
   logic [TreeBits-1:0]              tree_d, tree_q;
 
+  // Phase p, slot j: tap t = p*TapsOp + j = (ky*K + kx)*Cin + ci, weight lane
+  // g*Taps + ci*K*K + (ky*K + kx) of the entry; 0 past the last tap.
+  for (genvar p = 0; p < Fold; p++) begin : gen_phase
+    for (genvar j = 0; j < TapsOp; j++) begin : gen_slot
+      localparam int unsigned T = p * TapsOp + j;
+      if (T < Taps) begin : gen_tap
+        assign x_phase[p][j*InBits +: InBits] = x2_q[T*InBits +: InBits];
+        for (genvar g = 0; g < Groups; g++) begin : gen_w
+          localparam int unsigned Lane = g * Taps + (T % Cin) * KK + T / Cin;
+          assign w_phase[p][(g*TapsOp + j)*WeightBits +: WeightBits] =
+              w_rd_data_i[Lane*WeightBits +: WeightBits];
+        end
+      end else begin : gen_pad
+        assign x_phase[p][j*InBits +: InBits] = '0;
+        for (genvar g = 0; g < Groups; g++) begin : gen_w
+          assign w_phase[p][(g*TapsOp + j)*WeightBits +: WeightBits] = '0;
+        end
+      end
+    end
+  end
+
+  assign p2 = phase_at(StX1 + 1);
+
+  always_comb begin
+    x3_d = x_phase[0];
+    w3_d = w_phase[0];
+    for (int p = 1; p < Fold; p++) begin
+      if (p2 == PhW'(p)) begin
+        x3_d = x_phase[p];
+        w3_d = w_phase[p];
+      end
+    end
+  end
+
   always_ff @(posedge clk_i) begin
     x1_q      <= sm_data;
     x2_q      <= x1_q;
-    x3_q      <= x2_q;
-    w3_q      <= w_rd_data_i;
+    x3_q      <= x3_d;
+    w3_q      <= w3_d;
     b3_q      <= b_rd_data_i;
     bias_q[0] <= b3_q;
     for (int s = 1; s <= TreeStages; s++) bias_q[s] <= bias_q[s-1];
@@ -496,19 +575,17 @@ module sf_tconv #(
   end
 
   for (genvar g = 0; g < Groups; g++) begin : gen_group
-    // Stage 0: products.  Tap t = (ky*K + kx)*Cin + ci uses weight lane
-    // g*Taps + ci*K*K + (ky*K + kx).
-    for (genvar t = 0; t < Taps; t++) begin : gen_tap
-      localparam int unsigned Lane = g * Taps + (t % Cin) * KK + t / Cin;
+    // Stage 0: products of the phase's slots.
+    for (genvar j = 0; j < TapsOp; j++) begin : gen_tap
       logic signed [WeightBits-1:0] w;
       logic signed [XWidth-1:0]     x;
       if (InSigned) begin : gen_xs
-        assign x = signed'(x3_q[t*InBits +: InBits]);
+        assign x = signed'(x3_q[j*InBits +: InBits]);
       end else begin : gen_xu
-        assign x = signed'({1'b0, x3_q[t*InBits +: InBits]});
+        assign x = signed'({1'b0, x3_q[j*InBits +: InBits]});
       end
-      assign w = signed'(w3_q[Lane*WeightBits +: WeightBits]);
-      assign tree_d[tree_offset(0) + (g * Taps + t) * PWidth +: PWidth] =
+      assign w = signed'(w3_q[(g*TapsOp + j)*WeightBits +: WeightBits]);
+      assign tree_d[tree_offset(0) + (g * TapsOp + j) * PWidth +: PWidth] =
           PWidth'(w) * PWidth'(x);
     end
 
@@ -536,15 +613,18 @@ module sf_tconv #(
       end
     end
 
-    // Stage StAcc: acc = sum + bias; the channel's multiplier.
+    // Stage StAcc: acc = (phase 0 ? bias : acc) + sum (ops of an entry's phases issue
+    // in consecutive clocks; a bubble holds acc); the channel's multiplier.
     logic signed [SumWidth-1:0] sum;
-    logic signed [AccWidth-1:0] acc_q;
+    logic signed [AccWidth-1:0] acc_q, acc_in;
     logic        [15:0]         mult_q;
-    assign sum = signed'(tree_q[tree_offset(TreeStages) + g * SumWidth +: SumWidth]);
+    assign sum    = signed'(tree_q[tree_offset(TreeStages) + g * SumWidth +: SumWidth]);
+    assign acc_in = (Fold == 1 || phase_at(StAcc - 1) == '0)
+                    ? AccWidth'(signed'(bias_q[TreeStages][g*BiasBits +: BiasBits])) : acc_q;
 
     always_ff @(posedge clk_i) begin
-      acc_q  <= AccWidth'(sum) + AccWidth'(signed'(bias_q[TreeStages][g*BiasBits +: BiasBits]));
-      mult_q <= mult_of(info_q[StAcc-1][InfoW-1 -: EntryWidth], g);
+      if (Fold == 1 || vld_q[StAcc-1]) acc_q <= AccWidth'(sum) + acc_in;
+      mult_q <= mult_of(entry_at(StAcc - 1), g);
     end
 
     // Stage StPp: partial products chunk_k(acc) * Mult (18 x 17 bits signed each).
@@ -598,12 +678,13 @@ module sf_tconv #(
       end
     end
 
-    // Stage StPix: the op's channels go into the pixel register.
+    // Stage StPix: the entry's channels go into the pixel register after its last phase.
     for (genvar i = 0; i < Cycles; i++) begin : gen_pix
       if (i * Groups + g < Cout) begin : gen_ch
         localparam int unsigned Co = i * Groups + g;
         always_ff @(posedge clk_i) begin
-          if (vld_q[StY] && info_q[StY][InfoW-1 -: EntryWidth] == EntryWidth'(i)) begin
+          if (vld_q[StY] && entry_at(StY) == EntryWidth'(i) &&
+              (Fold == 1 || phase_at(StY) == LastP)) begin
             pix_out_q[Co*OutBits +: OutBits] <= y_q;
           end
         end

@@ -161,7 +161,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     print(f"{design.top}: {len(design.files)} generated files in {out} (compile with the rtl/ library: "
           f"{', '.join(s.name for s in design.sources if s.parent.name == 'rtl')})")
     for row in network.time_sharing(net):
-        print(f"  {row['block']}: T={row['rate_divisor_T']} G={row['groups_G']} {row['multipliers']} multipliers "
+        print(f"  {row['block']}: T={row['rate_divisor_T']} G={row['groups_G']} F={row['fold_F']} "
+              f"{row['multipliers']} multipliers "
               f"busy {100 * row['multiplier_busy_fraction']:.0f}% (without time-sharing "
               f"{row['untimeshared_multipliers']})")
     return 0

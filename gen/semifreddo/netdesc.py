@@ -62,6 +62,28 @@ class Requant:
 
 
 @dataclass(frozen=True)
+class Engine:
+    """Shape of a configurable convolution's engine (rtl/sf_tconv.sv parameters Groups, Fold)."""
+    groups: int     # G: output channels per memory entry
+    fold: int       # F: tap phases per entry (ops per entry)
+    taps: int       # Kernel * Kernel * Cin
+    cycles: int     # memory entries per window, ceil(Cout / G)
+
+    @property
+    def taps_per_op(self) -> int:
+        return -(-self.taps // self.fold)
+
+    @property
+    def ops(self) -> int:
+        """Engine clocks per output pixel."""
+        return self.cycles * self.fold
+
+    @property
+    def multipliers(self) -> int:
+        return self.groups * self.taps_per_op
+
+
+@dataclass(frozen=True)
 class ConvSpec:
     """One convolution block with every default resolved (docs/arithmetic.md section 2)."""
 
@@ -203,8 +225,18 @@ class Network:
 
     def groups(self, n: int, out_channels: int) -> int:
         """G: output channels a trainable block *n* (or a head after block n) computes per
-        clock so that it keeps up with one input pixel per clock: ceil(Cout / T)."""
+        memory entry so that it keeps up with one input pixel per clock: ceil(Cout / T)."""
         return -(-out_channels // self.rate_divisor(n))
+
+    def engine(self, n: int, conv: ConvSpec) -> Engine:
+        """The time-shared engine of a configurable convolution *conv* at block position *n*
+        (rtl/sf_tconv.sv): G = ceil(Cout/T) channels per memory entry, and the entry's taps
+        in F phases, F the largest with Cycles * F <= T clocks per window (at most Taps)."""
+        t = self.rate_divisor(n)
+        g = self.groups(n, conv.out_channels)
+        taps = conv.kernel ** 2 * conv.in_channels
+        cycles = -(-conv.out_channels // g)
+        return Engine(groups=g, fold=max(1, min(taps, t // cycles)), taps=taps, cycles=cycles)
 
     def lanes(self) -> dict[str, int]:
         """Values per datapath read of each configurable memory (register-map region name

@@ -22,7 +22,7 @@ import numpy as np
 
 from . import RTL_DIR, golden, regmap
 from .regmap import clog2, pow2_ceil
-from .netdesc import ClassificationHead, ConvSpec, DenseHead, Network
+from .netdesc import ClassificationHead, ConvSpec, DenseHead, Engine, Network
 from .render import header, render
 from .fileio import write_text
 from .rtlgen import GeneratedDesign, frozen_block, input_range, matrix_range, signed_width
@@ -173,7 +173,7 @@ class NetworkBuilder:
                                   + [("frame_err_o", err)]))
         return out
 
-    def tconv(self, spec: ConvSpec, groups: int, src: Stream, out_name: str, inst: str, region: str,
+    def tconv(self, spec: ConvSpec, eng: Engine, src: Stream, out_name: str, inst: str, region: str,
               comment: str) -> Stream:
         out = self.stream(out_name, spec.out_channels * spec.out_bits, bank=True)
         err = f"{out_name}_err"
@@ -187,7 +187,8 @@ class NetworkBuilder:
                   ("InBits", spec.in_bits), ("InSigned", "1'b1" if spec.in_signed else "1'b0"),
                   ("WeightBits", spec.weight_bits), ("BiasBits", spec.bias_bits), ("OutBits", spec.out_bits),
                   ("Relu", "1'b1" if spec.activation == "relu" else "1'b0"), ("Shift", spec.requant.shift),
-                  ("Mult", sv_hex(mult, 16 * spec.out_channels)), ("Groups", groups)]
+                  ("Mult", sv_hex(mult, 16 * spec.out_channels)), ("Groups", eng.groups),
+                  ("Fold", eng.fold)]
         ports = stream_ports("s_axis", src) + stream_ports("m_axis", out) + [("frame_err_o", err)]
         self.memory_port(f"{region}_weight", "w", ports)
         self.memory_port(f"{region}_bias", "b", ports)
@@ -196,12 +197,11 @@ class NetworkBuilder:
 
     def trainable(self, core: str, n: int, src: Stream) -> Stream:
         spec = self.net.core(core).blocks[n]
-        g = self.net.groups(n, spec.out_channels)
-        cycles = -(-spec.out_channels // g)
-        return self.tconv(spec, g, src, f"t{core}{n}", f"u_{core}_b{n}", f"{core}_blk{n}",
+        eng = self.net.engine(n, spec)
+        return self.tconv(spec, eng, src, f"t{core}{n}", f"u_{core}_b{n}", f"{core}_blk{n}",
                           f"core {core} block {n}: {spec.kernel}x{spec.kernel}/{spec.stride}, "
-                          f"{spec.in_channels} -> {spec.out_channels}, {g} channel(s) per clock, "
-                          f"{cycles} clock(s) per pixel")
+                          f"{spec.in_channels} -> {spec.out_channels}, {eng.groups} channel(s) x "
+                          f"{eng.taps_per_op} taps per clock, {eng.ops} clock(s) per pixel")
 
     def blend(self, core: str, n: int, f: Stream, t: Stream) -> Stream:
         c = self.net.core(core)
@@ -252,7 +252,7 @@ class NetworkBuilder:
         for c in self.net.cores:
             spec = c.blocks[n]
             w = spec.in_width
-            if spec.stride == 2 or self.net.groups(n, spec.out_channels) < spec.out_channels:
+            if spec.stride == 2 or self.net.engine(n, spec).ops > 1:
                 smooth = max(smooth, pow2_ceil(w // 4 + 8))
         return pow2_ceil(smooth + 64)
 
@@ -371,8 +371,7 @@ class NetworkBuilder:
         spec = next(o for o in outputs_of(net) if o.core == core)
         if isinstance(head, DenseHead):
             conv = head.conv
-            g = net.groups(net.num_blocks - 1, conv.out_channels)
-            out = self.tconv(conv, g, t, f"{core}_dense", f"u_{core}_head", f"{core}_head",
+            out = self.tconv(conv, net.engine(net.num_blocks - 1, conv), t, f"{core}_dense", f"u_{core}_head", f"{core}_head",
                              f"core {core}: dense head, 1x1, {conv.in_channels} -> {conv.out_channels}")
         elif isinstance(head, ClassificationHead):
             sw = spec.bits
@@ -479,9 +478,10 @@ def outputs_of(net: Network) -> list[OutputSpec]:
 def time_sharing(net: Network) -> list[dict]:
     """Multipliers and their use in every configurable convolution (trainable blocks and
     dense heads): a block whose output pixel rate is 1/T of the input rate computes G =
-    ceil(Cout/T) output channels per clock on G*K*K*Cin multipliers, each busy
-    Cout / (G*T) of the time when the input streams one pixel per clock (R = 1; inside a
-    repeated tail every pass runs at that rate, so the share is the same)."""
+    ceil(Cout/T) output channels per memory entry in F tap phases (Network.engine) on
+    G*ceil(K*K*Cin/F) multipliers, each doing useful work Cout*K*K*Cin / (G*ceil(K*K*Cin/F)*T)
+    of the time when the input streams one pixel per clock (R = 1; inside a repeated tail
+    every pass runs at that rate, so the share is the same)."""
     rows = []
     last = net.num_blocks - 1
     for core in net.cores:
@@ -491,12 +491,12 @@ def time_sharing(net: Network) -> list[dict]:
             convs.append((f"{core.name} dense head", last, head.conv))
         for name, n, s in convs:
             t = net.rate_divisor(n)
-            g = net.groups(n, s.out_channels)
-            taps = s.kernel ** 2 * s.in_channels
-            rows.append({"block": name, "rate_divisor_T": t, "out_channels": s.out_channels, "groups_G": g,
-                         "multipliers": g * taps, "cycles_per_output_pixel": -(-s.out_channels // g),
-                         "multiplier_busy_fraction": s.out_channels / (g * t),
-                         "untimeshared_multipliers": s.out_channels * taps})
+            eng = net.engine(n, s)
+            rows.append({"block": name, "rate_divisor_T": t, "out_channels": s.out_channels,
+                         "groups_G": eng.groups, "fold_F": eng.fold, "multipliers": eng.multipliers,
+                         "cycles_per_output_pixel": eng.ops,
+                         "multiplier_busy_fraction": s.out_channels * eng.taps / (eng.multipliers * t),
+                         "untimeshared_multipliers": s.out_channels * eng.taps})
     return rows
 
 

@@ -5,8 +5,8 @@ and throughput is in this project: ``rtl/sf_tconv.sv`` (window, multipliers, add
 requantisation multiply) reading its weights and biases from two ``rtl/sf_weight_mem.sv``
 memories (two banks each, as every configurable array of the network).  Parameters are
 those :class:`semifreddo.network.NetworkBuilder` gives a trainable block of the same
-position: ``Groups = net.groups(n, Cout)`` output channels per clock, so the twin keeps
-one input pixel per clock like the frozen core.  The arithmetic is the same
+position (``net.engine(n, spec)``: Groups output channels per memory entry, Fold tap
+phases per entry), so the twin keeps one input pixel per clock like the frozen core.  The arithmetic is the same
 (docs/arithmetic.md section 2): ``Mult`` and ``Shift`` are the frozen block's requantisation,
 the weights and biases are loaded at run time.
 
@@ -90,9 +90,8 @@ def generate(net: Network, frozen: list[ConvWeights], out_dir: Path) -> TwinDesi
     top = f"{net.name}_twin_core"
     blocks, memories = [], []
     for n, (spec, cw) in enumerate(zip(net.frozen, frozen)):
-        g = net.groups(n, spec.out_channels)
-        taps = spec.kernel ** 2 * spec.in_channels
-        cycles = -(-spec.out_channels // g)
+        eng = net.engine(n, spec)
+        g, taps, cycles = eng.groups, eng.taps, eng.cycles
         wmem = TwinMemory(f"b{n}_weight", len(memories), spec.weight_count, spec.weight_bits, g * taps,
                           np.asarray(cw.weight, dtype=np.int64).reshape(-1))
         bmem = TwinMemory(f"b{n}_bias", len(memories) + 1, spec.out_channels, spec.bias_bits, g,
@@ -108,11 +107,11 @@ def generate(net: Network, frozen: list[ConvWeights], out_dir: Path) -> TwinDesi
                     ("WeightBits", spec.weight_bits), ("BiasBits", spec.bias_bits),
                     ("OutBits", spec.out_bits), ("Relu", "1'b1" if spec.activation == "relu" else "1'b0"),
                     ("Shift", spec.requant.shift), ("Mult", mult_param(spec.requant.mult, spec.out_channels)),
-                    ("Groups", g)],
-            groups=g, taps=taps, cycles=cycles, multipliers=g * taps,
+                    ("Groups", g), ("Fold", eng.fold)],
+            groups=g, taps=taps, cycles=cycles, multipliers=eng.multipliers,
             comment=f"frozen block {n} as configurable: {spec.kernel}x{spec.kernel}/{spec.stride}, "
-                    f"{spec.in_channels} -> {spec.out_channels}, G = {g} channel(s) per clock, "
-                    f"{g * taps} multipliers"))
+                    f"{spec.in_channels} -> {spec.out_channels}, G = {g} channel(s) per entry, "
+                    f"F = {eng.fold} tap phase(s), {eng.multipliers} multipliers"))
     offset_bits = max(2, max(clog2(4 * m.depth) for m in memories))
     region_bits = max(1, clog2(len(memories)))
     for m in memories:

@@ -1,6 +1,7 @@
 """The small test network of the whole-design testbenches (tb/network, tb/soc): every
 feature of a SemifreddoNet (3x3 and 1x1 blocks, a stride-2 block so later trainable
-blocks time-share their multipliers, blends, a core shuffle at three boundaries incl.
+blocks time-share their multipliers: by output channel, and core b's blocks 1 and 3 (2
+channels at T = 4) and dense head also by tap phase, Fold 2; blends, a core shuffle at three boundaries incl.
 the tail entry, a repeatable tail, a classification and a dense head), 16x12 frames.
 """
 
@@ -27,9 +28,9 @@ NET_DESC = {
                       {"name": "a", "blocks": [{"out_channels": 3}, {"out_channels": 3, "blend_map": [0, 2, 3]},
                                                {"out_channels": 3, "blend_map": [1, 3, 5]},
                                                {"out_channels": 3, "blend_map": [0, 1, 2]}]},
-                      {"name": "b", "blocks": [{"out_channels": 2}, {"out_channels": 4, "blend_map": [3, 2]},
-                                               {"out_channels": 4, "blend_map": [5, 4, 3, 2]},
-                                               {"out_channels": 4, "blend_map": [0, 0, 5, 5]}]}]},
+                      {"name": "b", "blocks": [{"out_channels": 2}, {"out_channels": 2, "blend_map": [3, 2]},
+                                               {"out_channels": 4, "blend_map": [5, 4]},
+                                               {"out_channels": 2, "blend_map": [0, 0, 5, 5]}]}]},
     "shuffle": {"after_blocks": [0, 1, 2], "channels": 2},
     "repeat": {"first_block": 2, "max_repeats": 3},
     "heads": {"a": {"type": "classification", "classes": 3},

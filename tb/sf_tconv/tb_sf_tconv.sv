@@ -23,6 +23,7 @@ module tb_sf_tconv #(
   parameter int unsigned Shift       = 8,
   parameter logic [Cout*16-1:0] Mult = {Cout{16'd1}},
   parameter int unsigned Groups      = Cout,
+  parameter int unsigned Fold        = 1,
   parameter int unsigned SmoothDepth = 2 ** $clog2(Width / 4 + 8),
   localparam int unsigned Taps       = Kernel * Kernel * Cin,
   localparam int unsigned Cycles     = (Cout + Groups - 1) / Groups,
@@ -80,7 +81,7 @@ module tb_sf_tconv #(
   sf_tconv #(
     .Width(Width), .Height(Height), .Cin(Cin), .Cout(Cout), .Kernel(Kernel), .Stride(Stride),
     .InBits(InBits), .InSigned(InSigned), .WeightBits(WeightBits), .BiasBits(BiasBits),
-    .OutBits(OutBits), .Relu(Relu), .Shift(Shift), .Mult(Mult), .Groups(Groups),
+    .OutBits(OutBits), .Relu(Relu), .Shift(Shift), .Mult(Mult), .Groups(Groups), .Fold(Fold),
     .SmoothDepth(SmoothDepth)
   ) u_dut (
     .clk_i,

@@ -18,8 +18,8 @@ cocotb tests (each run for every parameter set):
   * banks_stalls   -- random tvalid gaps, random tready stalls, random idle gaps between
                       frames (including none), tags 0/1 in random order.
   * full_rate      -- frames back to back with no gaps, output always ready.  Where the
-                      average window rate is <= 1/Cycles (windows per frame * Cycles <=
-                      pixels per frame), the input must be accepted in EVERY clock from
+                      average window rate is <= 1/Ops (windows per frame * Ops <= pixels
+                      per frame, Ops = Cycles * Fold), the input must be accepted in EVERY clock from
                       the first to the last pixel of the run (no stall; the window's
                       flush only follows the last frame).  Otherwise it logs the stalls.
   * backpressure   -- the sink stalls 80% of the time: the credits must never lose a
@@ -65,10 +65,16 @@ CASES: dict[str, dict] = {
     # has one channel), Shift = 0.
     "k1s1_signed_g3": dict(Width=9, Height=7, Cin=5, Cout=7, Kernel=1, Stride=1, InBits=8, InSigned=1,
                            WeightBits=2, BiasBits=20, OutBits=12, Relu=0, Groups=3, Shift=0),
-    # K3 S2, G = 1 (Cycles = 3), signed 6-bit input, none, odd sizes, wide multipliers
-    # (two requantisation chunks), a zero multiplier.
-    "k3s2_g1_signed": dict(Width=11, Height=9, Cin=3, Cout=3, Kernel=3, Stride=2, InBits=6, InSigned=1,
-                           WeightBits=5, BiasBits=24, OutBits=10, Relu=0, Groups=1),
+    # K3 S2, G = 1, Fold 3 (Cycles = 3, Ops = 9: 9 taps per op, accumulated), signed
+    # 6-bit input, none, odd sizes, wide multipliers (two requantisation chunks), a zero
+    # multiplier.
+    "k3s2_g1_f3_signed": dict(Width=11, Height=9, Cin=3, Cout=3, Kernel=3, Stride=2, InBits=6,
+                              InSigned=1, WeightBits=5, BiasBits=24, OutBits=10, Relu=0, Groups=1,
+                              Fold=3),
+    # K3 S2, G = 1, Fold 2 as the generator picks for the reference's trainable block 0:
+    # Cycles = 2, Ops = 4 = T (no stall), 27 taps in phases of 14 and 13 (+ one zero slot).
+    "k3s2_g1_f2": dict(Width=16, Height=10, Cin=3, Cout=2, Kernel=3, Stride=2, InBits=8, InSigned=0,
+                       WeightBits=8, BiasBits=16, OutBits=8, Relu=1, Groups=1, Fold=2),
 }
 
 #: Lint-only parameter sets (besides the simulated ones and the defaults).
@@ -81,6 +87,9 @@ LINT_EXTRA = [
          Groups=2, Shift=0, Relu=0),
     dict(Width=20, Height=20, Cin=64, Cout=2, Kernel=3, Stride=1, InBits=17, WeightBits=18,
          BiasBits=32, Groups=1, Shift=20),
+    dict(Width=20, Height=20, Cin=64, Cout=2, Kernel=3, Stride=1, InBits=17, WeightBits=18,
+         BiasBits=32, Groups=1, Shift=20, Fold=576),
+    dict(Width=8, Height=8, Cin=5, Cout=7, Kernel=1, Stride=2, Groups=3, Fold=4),
 ]
 
 
@@ -88,7 +97,7 @@ def _mults(name: str, cout: int) -> list[int]:
     """Fixed per case (so the cached build survives new seeds): small, large, one zero."""
     rng = np.random.default_rng(sum(map(ord, name)))
     mult = [int(v) for v in rng.integers(1, 4, size=cout)]
-    if name == "k3s2_g1_signed":
+    if name == "k3s2_g1_f3_signed":
         mult = [40000, 0, 65535][:cout]
     return mult
 
@@ -176,7 +185,8 @@ class TconvTB:
             in_height=p["Height"], in_width=p["Width"], weight_bits=p["WeightBits"],
             bias_bits=p["BiasBits"], requant=Requant(tuple(case["mult"]), p["Shift"]),
             activation="relu" if p["Relu"] else "none", out_bits=p["OutBits"])
-        self.cycles = -(-p["Cout"] // p["Groups"])
+        # Engine clocks per window: Ops = ceil(Cout/G) * Fold.
+        self.ops = -(-p["Cout"] // p["Groups"]) * p.get("Fold", 1)
         self.in_width = p["Cin"] * p["InBits"]
         self.out_width = p["Cout"] * p["OutBits"]
         cocotb.start_soon(Clock(dut.clk_i, CLK_PERIOD_NS, unit="ns").start())
@@ -286,7 +296,7 @@ class TconvTB:
                 await RisingEdge(self.dut.clk_i)
 
         pixels = count * s.in_height * s.in_width
-        budget = 60 * pixels + 50 * want * self.cycles + 3000
+        budget = 60 * pixels + 50 * want * self.ops + 3000
         await with_timeout(done(), budget * CLK_PERIOD_NS, "ns")
         for _ in range(30):  # nothing extra may follow
             await RisingEdge(self.dut.clk_i)
@@ -351,21 +361,21 @@ async def full_rate(dut):
     # Latency of the first output pixel: from the input pixel whose slot makes window
     # (0, 0) (pixel Width+1 for Kernel 3, pixel 0 for Kernel 1) to m_axis.
     src = s.in_width + 1 if s.kernel == 3 else 0
-    tb.log.info("first output %d clocks after input pixel %d was accepted (Cycles=%d); "
+    tb.log.info("first output %d clocks after input pixel %d was accepted (Ops=%d); "
                 "smoothing FIFO peak %d of %d windows", tb.first_out_cycle - acc[src], src,
-                tb.cycles, peak, int(tb.p.get("SmoothDepth", 0)) or 2 ** (s.in_width // 4 + 8 - 1).bit_length())
+                tb.ops, peak, int(tb.p.get("SmoothDepth", 0)) or 2 ** (s.in_width // 4 + 8 - 1).bit_length())
     per_frame = s.in_height * s.in_width
     assert len(acc) == frames * per_frame
     stalls = (acc[-1] - acc[0] + 1) - len(acc)
     windows = s.out_height * s.out_width
-    if windows * tb.cycles <= per_frame:
+    if windows * tb.ops <= per_frame:
         assert stalls == 0, (f"input stalled {stalls} clocks at an average window rate of "
-                             f"{windows}/{per_frame} <= 1/{tb.cycles}")
+                             f"{windows}/{per_frame} <= 1/{tb.ops}")
         tb.log.info("input accepted in every clock: %d pixels in %d consecutive clocks",
                     len(acc), len(acc))
     else:
-        tb.log.info("windows faster than 1/Cycles (%d windows x %d clocks > %d pixels a frame): "
-                    "%d input stall clocks over %d pixels, as expected", windows, tb.cycles,
+        tb.log.info("windows faster than 1/Ops (%d windows x %d clocks > %d pixels a frame): "
+                    "%d input stall clocks over %d pixels, as expected", windows, tb.ops,
                     per_frame, stalls, len(acc))
 
 
