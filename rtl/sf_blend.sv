@@ -32,8 +32,10 @@
 //   register).  One global enable adv = !m_axis_tvalid | m_axis_tready moves stages
 //   1..3 and pops the join; the inputs' tready come from the join's flops, so
 //   m_axis_tready reaches only register enables (one LUT).
-// Latency: 4 clocks (a pair taken at edge t is on m_axis after edge t+4); one pixel per
-//   clock sustained; any valid/ready stall pattern is honoured.
+// Latency: 4 clocks (a pair taken at edge t is on m_axis after edge t+4; with
+//   InSlice = 1 the join's input FIFOs add 3); one pixel per clock sustained; any
+//   valid/ready stall pattern is honoured.  InSlice is the join's (rtl/sf_join.sv): the
+//   generator sets it, as the frozen and trainable inputs come from across the chip.
 // ECP5 note: Yosys maps the product onto a MULT18X18D WITHOUT its internal registers
 //   (no DSP register packing for ECP5), so stage 1 -> stage 2 is fabric FF -> DSP
 //   (combinational, ~3.9 ns) -> fabric FF: about 140 MHz out of context (Ct = 4, 8 bits,
@@ -47,7 +49,8 @@ module sf_blend #(
   parameter int unsigned Bits      = 8,     // feature bits
   parameter bit          Signed    = 1'b0,  // features are two's complement
   parameter int unsigned AlphaBits = 8,     // Ba: alpha in [0, 2^Ba], Ba+1 bits
-  parameter logic [Ct*32-1:0] BlendMap = '0 // Ct x 32-bit frozen channel indices
+  parameter logic [Ct*32-1:0] BlendMap = '0, // Ct x 32-bit frozen channel indices
+  parameter bit          InSlice   = 1'b0   // sf_join's input FIFOs
 ) (
   input  logic                         clk_i,
   input  logic                         rst_ni,
@@ -109,7 +112,8 @@ module sf_blend #(
     .Width0    (Cf * Bits),
     .Width1    (Ct * Bits),
     .BankSel   (1),
-    .BankCheck (1'b0)
+    .BankCheck (1'b0),
+    .InSlice   (InSlice)
   ) u_join (
     .clk_i,
     .rst_ni,

@@ -13,10 +13,18 @@
 //          The tbank port of the other input is ignored; tie it to 0 when the stream
 //          carries no bank (a frozen stream).
 //
-// Transfer: a pair is taken when BOTH inputs are valid and the module has room;
-//   s0_axis_tready = s1_axis_tvalid & room, s1_axis_tready = s0_axis_tvalid & room, so
-//   both inputs transfer in the same cycle, always (each ready depends on the other
-//   input's valid, as AXI4-Stream allows; no valid depends on a ready).
+// Transfer: a pair is taken when BOTH inputs are valid and the module has room.
+//   InSlice = 0: s0_axis_tready = s1_axis_tvalid & room, s1_axis_tready =
+//   s0_axis_tvalid & room, so both inputs transfer in the same cycle, always (each ready
+//   depends on the other input's valid, as AXI4-Stream allows; no valid depends on a
+//   ready).
+//   InSlice = 1: each input first goes through its own 4-deep sf_fifo (s*_axis_tready is
+//   that FIFO's registered room flag; the inputs transfer independently), and the pair
+//   is taken from the two FIFO heads as above.  Use it when the inputs come from
+//   different places on the chip: without it the ready of one input is the valid of the
+//   other, routed through a LUT into the first input's producer (two long routes in one
+//   clock); with it every route between blocks is flop to a LUT or two.  Costs: two
+//   sf_fifo of the input widths (+3 bits each), 3 clocks of latency.
 //
 // Marker check: the sticky frame_err_o (cleared by reset only) is set when a joined pair
 //   has s0 tuser != s1 tuser or s0 tlast != s1 tlast, and, with BankCheck = 1, when a
@@ -31,7 +39,8 @@
 //   buffered pair is sent first and the inputs resume one clock later (the output
 //   still sees back-to-back pixels).
 //
-// Latency: 1 clock (a pair taken at edge t is on m_axis after edge t).
+// Latency: 1 clock (a pair taken at edge t is on m_axis after edge t); with InSlice = 1,
+// 4 clocks from the later of the two input transfers (3 through the input FIFO).
 //
 // Reset: rst_ni is active-low ASYNCHRONOUS (release synchronously).  Only control state
 // is reset; data registers are not.
@@ -39,7 +48,8 @@ module sf_join #(
   parameter int unsigned Width0    = 8,  // s0 tdata bits
   parameter int unsigned Width1    = 8,  // s1 tdata bits
   parameter int unsigned BankSel   = 1,  // input whose tbank goes to m_axis_tbank: 0 or 1
-  parameter bit          BankCheck = 0   // 1: flag s0/s1 tbank mismatch on tuser pixels
+  parameter bit          BankCheck = 0,  // 1: flag s0/s1 tbank mismatch on tuser pixels
+  parameter bit          InSlice   = 0   // 1: a 4-deep sf_fifo on each input (see above)
 ) (
   input  logic                     clk_i,
   input  logic                     rst_ni,
@@ -89,21 +99,71 @@ module sf_join #(
   logic [PayWidth-1:0] out_pay_q, skid_pay_q;
   logic                err_d, err_q;
 
-  if (BankSel == 0) begin : gen_bank0
-    logic unused_bank;
-    assign unused_bank = s1_axis_tbank;
-    assign bank = s0_axis_tbank;
-  end else begin : gen_bank1
-    logic unused_bank;
-    assign unused_bank = s0_axis_tbank;
-    assign bank = s1_axis_tbank;
+  // The two inputs as the pairing logic sees them (the FIFO heads with InSlice = 1).
+  logic              i0_valid, i0_ready, i0_user, i0_last, i0_bank;
+  logic              i1_valid, i1_ready, i1_user, i1_last, i1_bank;
+  logic [Width0-1:0] i0_data;
+  logic [Width1-1:0] i1_data;
+
+  if (InSlice) begin : gen_slice
+    logic [2:0] count0, count1;
+    logic       unused_count;
+
+    sf_fifo #(
+      .Width(Width0 + 3),
+      .Depth(4)
+    ) u_slice0 (
+      .clk_i,
+      .rst_ni,
+      .s_axis_tvalid(s0_axis_tvalid),
+      .s_axis_tready(s0_axis_tready),
+      .s_axis_tdata ({s0_axis_tbank, s0_axis_tlast, s0_axis_tuser, s0_axis_tdata}),
+      .m_axis_tvalid(i0_valid),
+      .m_axis_tready(i0_ready),
+      .m_axis_tdata ({i0_bank, i0_last, i0_user, i0_data}),
+      .count_o      (count0)
+    );
+
+    sf_fifo #(
+      .Width(Width1 + 3),
+      .Depth(4)
+    ) u_slice1 (
+      .clk_i,
+      .rst_ni,
+      .s_axis_tvalid(s1_axis_tvalid),
+      .s_axis_tready(s1_axis_tready),
+      .s_axis_tdata ({s1_axis_tbank, s1_axis_tlast, s1_axis_tuser, s1_axis_tdata}),
+      .m_axis_tvalid(i1_valid),
+      .m_axis_tready(i1_ready),
+      .m_axis_tdata ({i1_bank, i1_last, i1_user, i1_data}),
+      .count_o      (count1)
+    );
+
+    assign unused_count = ^{count0, count1};
+  end else begin : gen_direct
+    assign {i0_valid, i0_bank, i0_last, i0_user, i0_data} =
+        {s0_axis_tvalid, s0_axis_tbank, s0_axis_tlast, s0_axis_tuser, s0_axis_tdata};
+    assign {i1_valid, i1_bank, i1_last, i1_user, i1_data} =
+        {s1_axis_tvalid, s1_axis_tbank, s1_axis_tlast, s1_axis_tuser, s1_axis_tdata};
+    assign s0_axis_tready = i0_ready;
+    assign s1_axis_tready = i1_ready;
   end
 
-  assign s0_axis_tready = s1_axis_tvalid & ~skid_valid_q;
-  assign s1_axis_tready = s0_axis_tvalid & ~skid_valid_q;
-  assign fire    = s0_axis_tvalid & s1_axis_tvalid & ~skid_valid_q;
+  if (BankSel == 0) begin : gen_bank0
+    logic unused_bank;
+    assign unused_bank = i1_bank;
+    assign bank = i0_bank;
+  end else begin : gen_bank1
+    logic unused_bank;
+    assign unused_bank = i0_bank;
+    assign bank = i1_bank;
+  end
+
+  assign i0_ready = i1_valid & ~skid_valid_q;
+  assign i1_ready = i0_valid & ~skid_valid_q;
+  assign fire    = i0_valid & i1_valid & ~skid_valid_q;
   assign out_adv = ~out_valid_q | m_axis_tready;
-  assign in_pay  = {bank, s0_axis_tlast, s0_axis_tuser, s1_axis_tdata, s0_axis_tdata};
+  assign in_pay  = {bank, i0_last, i0_user, i1_data, i0_data};
 
   // Output stage: refilled from the skid register first (the inputs are not ready
   // while it is full), else from the inputs.  A pair arriving while the output stage is
@@ -123,8 +183,8 @@ module sf_join #(
     end
   end
 
-  assign mismatch = (s0_axis_tuser != s1_axis_tuser) | (s0_axis_tlast != s1_axis_tlast) |
-                    (BankCheck & s0_axis_tuser & (s0_axis_tbank != s1_axis_tbank));
+  assign mismatch = (i0_user != i1_user) | (i0_last != i1_last) |
+                    (BankCheck & i0_user & (i0_bank != i1_bank));
   assign err_d    = err_q | (fire & mismatch);
 
   always_ff @(posedge clk_i or negedge rst_ni) begin

@@ -30,8 +30,10 @@
 // Both inputs (s_axis, s_tail_axis) enter, and the stream into the tail (m_tail_axis)
 // leaves, through a 4-deep sf_fifo slice: every tready they drive is a flop, and the mux
 // and demux decide from flops next to them (timing: the tail's two ends and the front are
-// spread over the chip).  Each slice adds 3 clocks of latency and sustains one pixel per
-// clock.
+// spread over the chip).  The demux also writes the feedback buffer through such a slice:
+// the buffer is a frame deep (many EBRs across the chip), so its room flag and write
+// enables stay away from the demux's decision.  Each slice adds 3 clocks of latency and
+// sustains one pixel per clock.
 module sf_repeat #(
   parameter int unsigned Width      = 8,
   parameter int unsigned Height     = 8,
@@ -303,15 +305,35 @@ module sf_repeat #(
     end
   end
 
+  // Feedback buffer, behind its input slice (fs_*).
+  logic                 fs_valid, fs_ready;
+  logic [DataWidth:0]   fs_data;      // {tbank, tdata}
+  logic [2:0]           fs_count;
+
+  sf_fifo #(
+    .Width(DataWidth + 1),
+    .Depth(4)
+  ) u_feedback_in (
+    .clk_i,
+    .rst_ni,
+    .s_axis_tvalid(fb_in_valid),
+    .s_axis_tready(fb_in_ready),
+    .s_axis_tdata ({tr_bank, tr_data}),
+    .m_axis_tvalid(fs_valid),
+    .m_axis_tready(fs_ready),
+    .m_axis_tdata (fs_data),
+    .count_o      (fs_count)
+  );
+
   sf_fifo #(
     .Width(DataWidth + 1),
     .Depth(BufDepth)
   ) u_feedback (
     .clk_i,
     .rst_ni,
-    .s_axis_tvalid(fb_in_valid),
-    .s_axis_tready(fb_in_ready),
-    .s_axis_tdata ({tr_bank, tr_data}),
+    .s_axis_tvalid(fs_valid),
+    .s_axis_tready(fs_ready),
+    .s_axis_tdata (fs_data),
     .m_axis_tvalid(fb_out_valid),
     .m_axis_tready(fb_out_ready),
     .m_axis_tdata (fb_out_data),
@@ -320,7 +342,7 @@ module sf_repeat #(
 
   // FIFO fill levels are not needed here.
   logic unused_counts;
-  assign unused_counts = ^{reps_count, fb_count, fr_count, tr_count, ti_count};
+  assign unused_counts = ^{reps_count, fb_count, fs_count, fr_count, tr_count, ti_count};
 
   // ------------------------------------------------------------------ marker checks
   logic err_q;

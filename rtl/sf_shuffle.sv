@@ -27,7 +27,8 @@
 //   so a consumer may take the pixel before or after the other one.  adv reaches only
 //   register enables and the join's output stage (one LUT); the inputs' tready are the
 //   join's (registered room flag).  One pixel per clock when both consumers are ready.
-// Latency: 2 clocks (join 1, output register 1).
+// Latency: 2 clocks (join 1, output register 1); 5 with InSlice = 1 (the join's input
+//   FIFOs, rtl/sf_join.sv: the generator sets it, the two cores' streams meet here).
 //
 // Reset: rst_ni is active-low ASYNCHRONOUS (release synchronously).  Only control state
 // is reset; data registers are not.
@@ -35,7 +36,8 @@ module sf_shuffle #(
   parameter int unsigned Ca   = 4,  // core a channels
   parameter int unsigned Cb   = 4,  // core b channels
   parameter int unsigned Bits = 8,  // bits per channel
-  parameter int unsigned S    = 2   // channels exchanged, 1 <= S <= min(Ca, Cb)
+  parameter int unsigned S    = 2,  // channels exchanged, 1 <= S <= min(Ca, Cb)
+  parameter bit          InSlice = 1'b0  // sf_join's input FIFOs
 ) (
   input  logic                clk_i,
   input  logic                rst_ni,
@@ -93,7 +95,8 @@ module sf_shuffle #(
     .Width0    (WidthA),
     .Width1    (WidthB),
     .BankSel   (0),
-    .BankCheck (1'b1)
+    .BankCheck (1'b1),
+    .InSlice   (InSlice)
   ) u_join (
     .clk_i,
     .rst_ni,

@@ -11,7 +11,8 @@ cocotb tests:
                          random tready stalls; every output pixel compared bit for bit
                          with ``golden.blend``; output tbank = frame bank on every pixel;
                          markers checked; frame_err_o stays 0.
-  * blend_throughput  -- no stalls: 4 clocks latency, one pixel per clock sustained.
+  * blend_throughput  -- no stalls: 4 clocks latency (7 with InSlice = 1), one pixel per
+                         clock sustained.
   * blend_mismatch    -- negative: a frozen/trainable tlast disagreement sets frame_err_o.
 """
 
@@ -48,6 +49,7 @@ class TB(Harness):
         cfg = json.loads(os.environ["SF_BLEND"])
         self.cf, self.ct, self.bits = cfg["Cf"], cfg["Ct"], cfg["Bits"]
         self.signed, self.ba, self.map = bool(cfg["Signed"]), cfg["AlphaBits"], cfg["map"]
+        self.latency = LATENCY + 3 * cfg["InSlice"]      # the join's input FIFOs
         self.lo, self.hi = ((-(1 << (self.bits - 1)), 1 << (self.bits - 1)) if self.signed
                             else (0, 1 << self.bits))
         self.log.info("Cf=%d Ct=%d Bits=%d Signed=%d AlphaBits=%d BlendMap=%s", self.cf,
@@ -140,7 +142,7 @@ async def blend_throughput(dut):
     assert a0 == a1, "the two inputs did not transfer in the same cycles"
     assert a0 == list(range(a0[0], a0[0] + n)), "input side not 1 pixel/clock"
     assert o == list(range(o[0], o[0] + n)), "output side not 1 pixel/clock"
-    assert o[0] - a0[0] == LATENCY, f"latency {o[0] - a0[0]}, expected {LATENCY}"
+    assert o[0] - a0[0] == tb.latency, f"latency {o[0] - a0[0]}, expected {tb.latency}"
 
 
 @cocotb.test(timeout_time=1, timeout_unit="ms")
@@ -162,12 +164,13 @@ async def blend_mismatch(dut):
 # -------------------------------------------------------------------------------------
 # pytest entry points
 # -------------------------------------------------------------------------------------
-#: name: (Cf, Ct, Bits, Signed, AlphaBits, BlendMap); each is one cached Verilator build.
+#: name: (Cf, Ct, Bits, Signed, AlphaBits, BlendMap[, InSlice]); each is one cached
+#: Verilator build.
 #: The maps are fixed (so the builds are cached) and cover a permutation subset, repeated
 #: frozen channels and Ct > Cf; the data and alphas are random per seed.
 CASES = {
     "u8_cf6_ct4_ba8": (6, 4, 8, 0, 8, [5, 0, 3, 3]),
-    "s8_cf3_ct5_ba4": (3, 5, 8, 1, 4, [2, 1, 0, 2, 1]),
+    "s8_cf3_ct5_ba4_slice": (3, 5, 8, 1, 4, [2, 1, 0, 2, 1], 1),
     "u16_cf4_ct3_ba15": (4, 3, 16, 0, 15, [1, 3, 0]),
     "s4_cf2_ct3_ba1": (2, 3, 4, 1, 1, [1, 1, 0]),
 }
@@ -177,14 +180,14 @@ LINT_CASES = dict(CASES, **{
     "s8_cf64_ct8_ba6": (64, 8, 8, 1, 6, [63, 0, 17, 32, 1, 62, 5, 40]),
 })
 
-SOURCES = [RTL_DIR / "sf_join.sv", RTL_DIR / "sf_blend.sv"]
+SOURCES = [RTL_DIR / "sf_fifo.sv", RTL_DIR / "sf_join.sv", RTL_DIR / "sf_blend.sv"]
 
 
 def blend_params(case: tuple) -> dict:
-    cf, ct, bits, signed, ba, cmap = case
+    cf, ct, bits, signed, ba, cmap, *in_slice = case
     word = sum(m << (32 * c) for c, m in enumerate(cmap))
     return {"Cf": cf, "Ct": ct, "Bits": bits, "Signed": signed, "AlphaBits": ba,
-            "BlendMap": f"{32 * ct}'h{word:x}"}
+            "BlendMap": f"{32 * ct}'h{word:x}", "InSlice": in_slice[0] if in_slice else 0}
 
 
 @pytest.mark.parametrize("case", list(LINT_CASES))
@@ -197,7 +200,7 @@ def test_sf_blend_lint(case):
 def test_sf_blend(case):
     params = blend_params(CASES[case])
     cfg = {k: v for k, v in params.items() if k != "BlendMap"}
-    cfg["map"] = CASES[case][-1]
+    cfg["map"] = CASES[case][5]
     run_cocotb(
         toplevel="sf_blend",
         sources=SOURCES,

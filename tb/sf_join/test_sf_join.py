@@ -5,7 +5,8 @@ cocotb tests (run for every parameter set):
                         random tready stalls (phases of different balance); the output
                         must be exactly the pairwise concatenation {s1, s0} with the s0
                         markers and the BankSel tbank; frame_err_o stays 0.
-  * join_throughput  -- no stalls: 1 clock latency, one pair per clock sustained.
+  * join_throughput  -- no stalls: 1 clock latency (4 with InSlice = 1), one pair per
+                        clock sustained.
   * join_mismatch    -- negative: a pair whose tuser, then tlast, then (tuser pixel)
                         tbank disagree sets the sticky frame_err_o exactly when it is
                         joined (tbank only with BankCheck = 1); data keeps flowing.
@@ -18,7 +19,7 @@ import os
 import pytest
 
 import cocotb
-from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge, with_timeout
+from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge, with_timeout
 
 from semifreddo import RTL_DIR
 from semifreddo.simulate import run_cocotb
@@ -27,8 +28,9 @@ from semifreddo.toolchain import lint
 from sfstream import CLK_PERIOD_NS, Beat, pauses
 from bankstream import Harness, banked_sink, banked_source
 
-#: Clocks from the pair's transfer to m_axis_tvalid.
-LATENCY = 1
+#: Clocks from the pair's transfer to m_axis_tvalid (the input FIFOs of InSlice = 1 add
+#: their 3-clock fall-through).
+LATENCY = {0: 1, 1: 4}
 
 
 class TB(Harness):
@@ -38,8 +40,10 @@ class TB(Harness):
         self.w1 = len(dut.s1_axis_tdata)
         self.bank_sel = int(os.environ["SF_BANKSEL"])
         self.bank_check = int(os.environ["SF_BANKCHECK"])
-        self.log.info("Width0=%d Width1=%d BankSel=%d BankCheck=%d", self.w0, self.w1,
-                      self.bank_sel, self.bank_check)
+        self.in_slice = int(os.environ["SF_INSLICE"])
+        self.latency = LATENCY[self.in_slice]
+        self.log.info("Width0=%d Width1=%d BankSel=%d BankCheck=%d InSlice=%d", self.w0, self.w1,
+                      self.bank_sel, self.bank_check, self.in_slice)
 
     async def start(self, p0=0.0, p1=0.0, pout=0.0, burst=4) -> None:
         """Reset, then fresh sources and sink (those of an earlier start are stopped)."""
@@ -74,6 +78,16 @@ class TB(Harness):
     def send(self, b0, b1) -> None:
         self.src0.send(b0)
         self.src1.send(b1)
+
+    async def pair_cycles(self, out: list[int]) -> None:
+        """Append the cycle of every pair the join takes (its internal ``fire``; with
+        InSlice = 0 these are the input transfer cycles), sampled as the sources sample
+        their transfers: mid-cycle, after the inputs changed."""
+        while True:
+            await FallingEdge(self.dut.clk_i)
+            await ReadOnly()
+            if int(self.dut.fire.value):
+                out.append(self.counter.cycle)
 
     async def first_err_cycle(self) -> int:
         """Cycle (CycleCounter value) in which frame_err_o is first seen high."""
@@ -125,7 +139,7 @@ async def join_throughput(dut):
     assert a0 == a1, "the two inputs did not transfer in the same cycles"
     assert a0 == list(range(a0[0], a0[0] + n)), "input side not 1 pixel/clock"
     assert o == list(range(o[0], o[0] + n)), "output side not 1 pixel/clock"
-    assert o[0] - a0[0] == LATENCY, f"latency {o[0] - a0[0]}, expected {LATENCY}"
+    assert o[0] - a0[0] == tb.latency, f"latency {o[0] - a0[0]}, expected {tb.latency}"
 
 
 @cocotb.test(timeout_time=2, timeout_unit="ms")
@@ -156,17 +170,22 @@ async def join_mismatch(dut):
                 o = out[pix]
                 out[pix] = Beat(o.data ^ (1 << (tb.w0 + tb.w1)), o.user, o.last)
         first_err = cocotb.start_soon(tb.first_err_cycle())
+        pairs: list[int] = []
+        pair_mon = cocotb.start_soon(tb.pair_cycles(pairs))
         tb.send(b0, b1)
         n_before = len(tb.sink.beats)
         await with_timeout(tb.src1.wait_idle(), 2000 * CLK_PERIOD_NS, "ns")
         await tb.drain(n_before + len(out), 40 * len(out))
+        pair_mon.cancel()
         assert tb.sink.beats[n_before:] == out, f"{what}: data changed by the marker error"
+        if not tb.in_slice:
+            assert pairs == tb.src1.accept_cycles[15:], f"{what}: pairs not taken as the inputs transfer"
         await ClockCycles(dut.clk_i, 2)
         assert int(dut.frame_err_o.value) == int(expect_err), \
             f"{what}: frame_err_o = {int(dut.frame_err_o.value)}, expected {int(expect_err)}"
         if expect_err:
-            # set by the edge that joins the bad pair (its transfer is the (15+pix)-th)
-            bad_edge = tb.src1.accept_cycles[15 + pix] + 1
+            # set by the edge that joins the bad pair (the pix-th pair of this frame)
+            bad_edge = pairs[pix] + 1
             assert first_err.result() == bad_edge, \
                 f"{what}: frame_err_o rose in cycle {first_err.result()}, expected {bad_edge}"
         else:
@@ -177,30 +196,31 @@ async def join_mismatch(dut):
 # -------------------------------------------------------------------------------------
 # pytest entry points
 # -------------------------------------------------------------------------------------
-#: (Width0, Width1, BankSel, BankCheck) simulated; each is one cached Verilator build.
-SIM_PARAMS = [(8, 24, 1, 0), (19, 3, 0, 1)]
-LINT_PARAMS = SIM_PARAMS + [(1, 1, 0, 0), (1, 1, 1, 1), (256, 64, 1, 0), (512, 512, 0, 1)]
+#: (Width0, Width1, BankSel, BankCheck, InSlice) simulated; each is one cached Verilator build.
+SIM_PARAMS = [(8, 24, 1, 0, 0), (19, 3, 0, 1, 0), (5, 12, 1, 1, 1)]
+LINT_PARAMS = SIM_PARAMS + [(1, 1, 0, 0, 0), (1, 1, 1, 1, 1), (256, 64, 1, 0, 0), (512, 512, 0, 1, 1)]
 
-SOURCES = [RTL_DIR / "sf_join.sv"]
+SOURCES = [RTL_DIR / "sf_fifo.sv", RTL_DIR / "sf_join.sv"]
 
 
 def _id(p) -> str:
-    return "w0_{}-w1_{}-sel{}-chk{}".format(*p)
+    return "w0_{}-w1_{}-sel{}-chk{}-slice{}".format(*p)
 
 
-@pytest.mark.parametrize("w0,w1,sel,chk", LINT_PARAMS, ids=[_id(p) for p in LINT_PARAMS])
-def test_sf_join_lint(w0, w1, sel, chk):
-    res = lint(SOURCES, "sf_join", {"Width0": w0, "Width1": w1, "BankSel": sel, "BankCheck": chk})
+@pytest.mark.parametrize("w0,w1,sel,chk,sl", LINT_PARAMS, ids=[_id(p) for p in LINT_PARAMS])
+def test_sf_join_lint(w0, w1, sel, chk, sl):
+    res = lint(SOURCES, "sf_join", {"Width0": w0, "Width1": w1, "BankSel": sel, "BankCheck": chk,
+                                    "InSlice": sl})
     assert res.returncode == 0 and "%Warning" not in res.stderr, res.stderr
 
 
-@pytest.mark.parametrize("w0,w1,sel,chk", SIM_PARAMS, ids=[_id(p) for p in SIM_PARAMS])
-def test_sf_join(w0, w1, sel, chk):
+@pytest.mark.parametrize("w0,w1,sel,chk,sl", SIM_PARAMS, ids=[_id(p) for p in SIM_PARAMS])
+def test_sf_join(w0, w1, sel, chk, sl):
     run_cocotb(
         toplevel="sf_join",
         sources=SOURCES,
         test_module="test_sf_join",
-        parameters={"Width0": w0, "Width1": w1, "BankSel": sel, "BankCheck": chk},
-        extra_env={"SF_BANKSEL": str(sel), "SF_BANKCHECK": str(chk)},
-        build_name=f"sf_join-{_id((w0, w1, sel, chk))}",
+        parameters={"Width0": w0, "Width1": w1, "BankSel": sel, "BankCheck": chk, "InSlice": sl},
+        extra_env={"SF_BANKSEL": str(sel), "SF_BANKCHECK": str(chk), "SF_INSLICE": str(sl)},
+        build_name=f"sf_join-{_id((w0, w1, sel, chk, sl))}",
     )

@@ -9,7 +9,8 @@ cocotb tests (run for every parameter set):
                            tready stalls on both outputs; each output frame compared with
                            a numpy model of arithmetic.md 3.2 (:func:`shuffle_ref`, as in
                            ``golden.boundary``); output tbank = frame bank; markers checked.
-  * shuffle_throughput  -- no stalls: 2 clocks latency, one pixel per clock on all ports.
+  * shuffle_throughput  -- no stalls: 2 clocks latency (5 with InSlice = 1), one pixel
+                           per clock on all ports.
   * shuffle_mismatch    -- negative: core a / core b tbank disagreeing on a tuser pixel
                            sets frame_err_o.
 """
@@ -53,6 +54,7 @@ class TB(Harness):
         super().__init__(dut, name)
         self.bits = int(os.environ["SF_BITS"])
         self.s = int(os.environ["SF_S"])
+        self.latency = LATENCY + 3 * int(os.environ["SF_INSLICE"])   # the join's input FIFOs
         self.ca = len(dut.s0_axis_tdata) // self.bits
         self.cb = len(dut.s1_axis_tdata) // self.bits
         self.log.info("Ca=%d Cb=%d Bits=%d S=%d", self.ca, self.cb, self.bits, self.s)
@@ -124,7 +126,7 @@ async def shuffle_throughput(dut):
     for i in range(2):
         o = tb.sink[i].beat_cycles
         assert o == list(range(o[0], o[0] + n)), f"m{i} not 1 pixel/clock"
-        assert o[0] - a0[0] == LATENCY, f"m{i} latency {o[0] - a0[0]}, expected {LATENCY}"
+        assert o[0] - a0[0] == tb.latency, f"m{i} latency {o[0] - a0[0]}, expected {tb.latency}"
 
 
 @cocotb.test(timeout_time=1, timeout_unit="ms")
@@ -145,30 +147,35 @@ async def shuffle_mismatch(dut):
 # -------------------------------------------------------------------------------------
 # pytest entry points
 # -------------------------------------------------------------------------------------
-#: (Ca, Cb, Bits, S) simulated; each is one cached Verilator build.
-SIM_PARAMS = [(4, 6, 8, 3), (5, 5, 4, 5)]
-LINT_PARAMS = SIM_PARAMS + [(1, 1, 1, 1), (16, 8, 16, 8), (8, 16, 8, 1), (32, 32, 8, 32)]
+#: (Ca, Cb, Bits, S, InSlice) simulated; each is one cached Verilator build.
+SIM_PARAMS = [(4, 6, 8, 3, 0), (5, 5, 4, 5, 1)]
+LINT_PARAMS = SIM_PARAMS + [(1, 1, 1, 1, 0), (16, 8, 16, 8, 1), (8, 16, 8, 1, 0), (32, 32, 8, 32, 0)]
 
-SOURCES = [RTL_DIR / "sf_join.sv", RTL_DIR / "sf_shuffle.sv"]
+SOURCES = [RTL_DIR / "sf_fifo.sv", RTL_DIR / "sf_join.sv", RTL_DIR / "sf_shuffle.sv"]
 
 
 def _id(p) -> str:
-    return "ca{}-cb{}-b{}-s{}".format(*p)
+    return "ca{}-cb{}-b{}-s{}-slice{}".format(*p)
 
 
-@pytest.mark.parametrize("ca,cb,bits,s", LINT_PARAMS, ids=[_id(p) for p in LINT_PARAMS])
-def test_sf_shuffle_lint(ca, cb, bits, s):
-    res = lint(SOURCES, "sf_shuffle", {"Ca": ca, "Cb": cb, "Bits": bits, "S": s})
+def _params(ca, cb, bits, s, sl) -> dict:
+    return {"Ca": ca, "Cb": cb, "Bits": bits, "S": s, "InSlice": sl}
+
+
+@pytest.mark.parametrize("p", LINT_PARAMS, ids=[_id(p) for p in LINT_PARAMS])
+def test_sf_shuffle_lint(p):
+    res = lint(SOURCES, "sf_shuffle", _params(*p))
     assert res.returncode == 0 and "%Warning" not in res.stderr, res.stderr
 
 
-@pytest.mark.parametrize("ca,cb,bits,s", SIM_PARAMS, ids=[_id(p) for p in SIM_PARAMS])
-def test_sf_shuffle(ca, cb, bits, s):
+@pytest.mark.parametrize("p", SIM_PARAMS, ids=[_id(p) for p in SIM_PARAMS])
+def test_sf_shuffle(p):
+    ca, cb, bits, s, sl = p
     run_cocotb(
         toplevel="sf_shuffle",
         sources=SOURCES,
         test_module="test_sf_shuffle",
-        parameters={"Ca": ca, "Cb": cb, "Bits": bits, "S": s},
-        extra_env={"SF_BITS": str(bits), "SF_S": str(s)},
-        build_name=f"sf_shuffle-{_id((ca, cb, bits, s))}",
+        parameters=_params(*p),
+        extra_env={"SF_BITS": str(bits), "SF_S": str(s), "SF_INSLICE": str(sl)},
+        build_name=f"sf_shuffle-{_id(p)}",
     )
