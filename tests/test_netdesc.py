@@ -37,6 +37,25 @@ def test_random_valid_descriptions_pass_the_schema(desc):
 
 
 @given(desc=descriptions())
+def test_engine_shape_keeps_up_with_the_input(desc):
+    """Every configurable convolution's engine (Network.engine): G = ceil(Cout/T) channels
+    per entry and the most tap phases F that still spend at most T clocks per window, so
+    the block keeps up with one input pixel per clock; F = 1 when no phase fits."""
+    net = parse_description(desc, verify_weights=False)
+    convs = [(n, s) for c in net.cores for n, s in enumerate(c.blocks)]
+    convs += [(net.num_blocks - 1, h.conv) for h in net.heads.values() if hasattr(h, "conv")]
+    for n, spec in convs:
+        t, eng = net.rate_divisor(n), net.engine(n, spec)
+        taps = spec.kernel ** 2 * spec.in_channels
+        assert eng.taps == taps and eng.groups * eng.cycles >= spec.out_channels
+        assert 1 <= eng.fold <= taps
+        assert eng.ops <= t or eng.fold == 1
+        assert eng.fold == taps or (eng.fold + 1) * eng.cycles > t
+        assert eng.multipliers == eng.groups * -(-taps // eng.fold)
+        assert eng.taps_per_op * eng.fold >= taps > (eng.taps_per_op - 1) * eng.fold
+
+
+@given(desc=descriptions())
 def test_build_id_ignores_only_implementation_fields(desc):
     """Frozen-core build choices leave the build ID alone; a new name or other frozen
     weights change it."""
