@@ -36,6 +36,10 @@
 //   InSlice = 1 the join's input FIFOs add 3); one pixel per clock sustained; any
 //   valid/ready stall pattern is honoured.  InSlice is the join's (rtl/sf_join.sv): the
 //   generator sets it, as the frozen and trainable inputs come from across the chip.
+//   OutSlice = 1: the output leaves through a 4-deep sf_fifo (+3 clocks), so the
+//   consumer's ready reaches only that FIFO's pop logic and adv (the enable of every
+//   stage, the DSP products included, and the join's pop) comes from its registered room
+//   flag beside the blend.  The generator sets it too.
 // ECP5 note: Yosys maps the product onto a MULT18X18D WITHOUT its internal registers
 //   (no DSP register packing for ECP5), so stage 1 -> stage 2 is fabric FF -> DSP
 //   (combinational, ~3.9 ns) -> fabric FF: about 140 MHz out of context (Ct = 4, 8 bits,
@@ -50,7 +54,8 @@ module sf_blend #(
   parameter bit          Signed    = 1'b0,  // features are two's complement
   parameter int unsigned AlphaBits = 8,     // Ba: alpha in [0, 2^Ba], Ba+1 bits
   parameter logic [Ct*32-1:0] BlendMap = '0, // Ct x 32-bit frozen channel indices
-  parameter bit          InSlice   = 1'b0   // sf_join's input FIFOs
+  parameter bit          InSlice   = 1'b0,  // sf_join's input FIFOs
+  parameter bit          OutSlice  = 1'b0   // a 4-deep sf_fifo on the output
 ) (
   input  logic                         clk_i,
   input  logic                         rst_ni,
@@ -159,7 +164,9 @@ module sf_blend #(
   logic [2:0] vld_q;                 // stage 1..3 valid
   logic [2:0] user_pipe_q, last_pipe_q, bank_pipe_q;
 
-  assign adv = ~vld_q[2] | m_axis_tready;
+  logic out_ready;   // stage 3 is taken (by the consumer, or by the output slice)
+
+  assign adv = ~vld_q[2] | out_ready;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -225,10 +232,33 @@ module sf_blend #(
   logic unused_frozen;
   assign unused_frozen = ^j_data[Cf*Bits-1:0];
 
-  assign m_axis_tvalid = vld_q[2];
-  assign m_axis_tdata  = y3_q;
-  assign m_axis_tuser  = user_pipe_q[2];
-  assign m_axis_tlast  = last_pipe_q[2];
-  assign m_axis_tbank  = bank_pipe_q[2];
+  if (OutSlice) begin : gen_out_slice
+    logic [2:0] count;
+    logic       unused_count;
+
+    sf_fifo #(
+      .Width(Ct * Bits + 3),
+      .Depth(4)
+    ) u_out (
+      .clk_i,
+      .rst_ni,
+      .s_axis_tvalid(vld_q[2]),
+      .s_axis_tready(out_ready),
+      .s_axis_tdata ({bank_pipe_q[2], last_pipe_q[2], user_pipe_q[2], y3_q}),
+      .m_axis_tvalid,
+      .m_axis_tready,
+      .m_axis_tdata ({m_axis_tbank, m_axis_tlast, m_axis_tuser, m_axis_tdata}),
+      .count_o      (count)
+    );
+
+    assign unused_count = ^count;
+  end else begin : gen_out_direct
+    assign out_ready     = m_axis_tready;
+    assign m_axis_tvalid = vld_q[2];
+    assign m_axis_tdata  = y3_q;
+    assign m_axis_tuser  = user_pipe_q[2];
+    assign m_axis_tlast  = last_pipe_q[2];
+    assign m_axis_tbank  = bank_pipe_q[2];
+  end
 
 endmodule

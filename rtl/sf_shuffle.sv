@@ -27,8 +27,14 @@
 //   so a consumer may take the pixel before or after the other one.  adv reaches only
 //   register enables and the join's output stage (one LUT); the inputs' tready are the
 //   join's (registered room flag).  One pixel per clock when both consumers are ready.
-// Latency: 2 clocks (join 1, output register 1); 5 with InSlice = 1 (the join's input
-//   FIFOs, rtl/sf_join.sv: the generator sets it, the two cores' streams meet here).
+// Output slices (OutSlice = 1): each output leaves through its own 4-deep sf_fifo, so
+//   the two consumers' readies (the trainable blocks of both cores, far apart on the
+//   chip) reach only their FIFO's pop logic; the output register advances on the FIFOs'
+//   registered room flags, next to it.  Without them a consumer's ready runs through
+//   adv into the join's output stage and every output register enable.
+// Latency: 2 clocks (join 1, output register 1); + 3 with InSlice = 1 (the join's input
+//   FIFOs, rtl/sf_join.sv), + 3 with OutSlice = 1.  The generator sets both: the two
+//   cores' streams meet here.
 //
 // Reset: rst_ni is active-low ASYNCHRONOUS (release synchronously).  Only control state
 // is reset; data registers are not.
@@ -37,7 +43,8 @@ module sf_shuffle #(
   parameter int unsigned Cb   = 4,  // core b channels
   parameter int unsigned Bits = 8,  // bits per channel
   parameter int unsigned S    = 2,  // channels exchanged, 1 <= S <= min(Ca, Cb)
-  parameter bit          InSlice = 1'b0  // sf_join's input FIFOs
+  parameter bit          InSlice = 1'b0,  // sf_join's input FIFOs
+  parameter bit          OutSlice = 1'b0  // a 4-deep sf_fifo on each output
 ) (
   input  logic                clk_i,
   input  logic                rst_ni,
@@ -159,10 +166,13 @@ module sf_shuffle #(
     assign b_out = {b_raw[WidthB-1:WidthS], swap ? a_raw[WidthS-1:0] : b_raw[WidthS-1:0]};
   end
 
-  assign adv  = (~v0_q | m0_axis_tready) & (~v1_q | m1_axis_tready);
+  // o*_ready: output k's register is taken (by the consumer, or by its slice).
+  logic o0_ready, o1_ready;
+
+  assign adv  = (~v0_q | o0_ready) & (~v1_q | o1_ready);
   // A flag is reloaded when the register advances, else cleared by its own transfer.
-  assign v0_d = adv ? j_valid : (v0_q & ~m0_axis_tready);
-  assign v1_d = adv ? j_valid : (v1_q & ~m1_axis_tready);
+  assign v0_d = adv ? j_valid : (v0_q & ~o0_ready);
+  assign v1_d = adv ? j_valid : (v1_q & ~o1_ready);
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -184,16 +194,55 @@ module sf_shuffle #(
     end
   end
 
-  assign m0_axis_tvalid = v0_q;
-  assign m0_axis_tdata  = a_q;
-  assign m0_axis_tuser  = user_q;
-  assign m0_axis_tlast  = last_q;
-  assign m0_axis_tbank  = bank_out_q;
+  if (OutSlice) begin : gen_out_slice
+    logic [2:0] count0, count1;
+    logic       unused_count;
 
-  assign m1_axis_tvalid = v1_q;
-  assign m1_axis_tdata  = b_q;
-  assign m1_axis_tuser  = user_q;
-  assign m1_axis_tlast  = last_q;
-  assign m1_axis_tbank  = bank_out_q;
+    sf_fifo #(
+      .Width(WidthA + 3),
+      .Depth(4)
+    ) u_out0 (
+      .clk_i,
+      .rst_ni,
+      .s_axis_tvalid(v0_q),
+      .s_axis_tready(o0_ready),
+      .s_axis_tdata ({bank_out_q, last_q, user_q, a_q}),
+      .m_axis_tvalid(m0_axis_tvalid),
+      .m_axis_tready(m0_axis_tready),
+      .m_axis_tdata ({m0_axis_tbank, m0_axis_tlast, m0_axis_tuser, m0_axis_tdata}),
+      .count_o      (count0)
+    );
+
+    sf_fifo #(
+      .Width(WidthB + 3),
+      .Depth(4)
+    ) u_out1 (
+      .clk_i,
+      .rst_ni,
+      .s_axis_tvalid(v1_q),
+      .s_axis_tready(o1_ready),
+      .s_axis_tdata ({bank_out_q, last_q, user_q, b_q}),
+      .m_axis_tvalid(m1_axis_tvalid),
+      .m_axis_tready(m1_axis_tready),
+      .m_axis_tdata ({m1_axis_tbank, m1_axis_tlast, m1_axis_tuser, m1_axis_tdata}),
+      .count_o      (count1)
+    );
+
+    assign unused_count = ^{count0, count1};
+  end else begin : gen_out_direct
+    assign o0_ready       = m0_axis_tready;
+    assign m0_axis_tvalid = v0_q;
+    assign m0_axis_tdata  = a_q;
+    assign m0_axis_tuser  = user_q;
+    assign m0_axis_tlast  = last_q;
+    assign m0_axis_tbank  = bank_out_q;
+
+    assign o1_ready       = m1_axis_tready;
+    assign m1_axis_tvalid = v1_q;
+    assign m1_axis_tdata  = b_q;
+    assign m1_axis_tuser  = user_q;
+    assign m1_axis_tlast  = last_q;
+    assign m1_axis_tbank  = bank_out_q;
+  end
 
 endmodule

@@ -11,8 +11,8 @@ cocotb tests:
                          random tready stalls; every output pixel compared bit for bit
                          with ``golden.blend``; output tbank = frame bank on every pixel;
                          markers checked; frame_err_o stays 0.
-  * blend_throughput  -- no stalls: 4 clocks latency (7 with InSlice = 1), one pixel per
-                         clock sustained.
+  * blend_throughput  -- no stalls: 4 clocks latency (+ 3 with InSlice = 1, + 3 with
+                         OutSlice = 1), one pixel per clock sustained.
   * blend_mismatch    -- negative: a frozen/trainable tlast disagreement sets frame_err_o.
 """
 
@@ -49,7 +49,8 @@ class TB(Harness):
         cfg = json.loads(os.environ["SF_BLEND"])
         self.cf, self.ct, self.bits = cfg["Cf"], cfg["Ct"], cfg["Bits"]
         self.signed, self.ba, self.map = bool(cfg["Signed"]), cfg["AlphaBits"], cfg["map"]
-        self.latency = LATENCY + 3 * cfg["InSlice"]      # the join's input FIFOs
+        # + 3 for the join's input FIFOs, + 3 for the output FIFO
+        self.latency = LATENCY + 3 * cfg["InSlice"] + 3 * cfg["OutSlice"]
         self.lo, self.hi = ((-(1 << (self.bits - 1)), 1 << (self.bits - 1)) if self.signed
                             else (0, 1 << self.bits))
         self.log.info("Cf=%d Ct=%d Bits=%d Signed=%d AlphaBits=%d BlendMap=%s", self.cf,
@@ -164,13 +165,14 @@ async def blend_mismatch(dut):
 # -------------------------------------------------------------------------------------
 # pytest entry points
 # -------------------------------------------------------------------------------------
-#: name: (Cf, Ct, Bits, Signed, AlphaBits, BlendMap[, InSlice]); each is one cached
-#: Verilator build.
+#: name: (Cf, Ct, Bits, Signed, AlphaBits, BlendMap[, InSlice, OutSlice]); each is one
+#: cached Verilator build.
 #: The maps are fixed (so the builds are cached) and cover a permutation subset, repeated
 #: frozen channels and Ct > Cf; the data and alphas are random per seed.
 CASES = {
     "u8_cf6_ct4_ba8": (6, 4, 8, 0, 8, [5, 0, 3, 3]),
-    "s8_cf3_ct5_ba4_slice": (3, 5, 8, 1, 4, [2, 1, 0, 2, 1], 1),
+    "s8_cf3_ct5_ba4_slices": (3, 5, 8, 1, 4, [2, 1, 0, 2, 1], 1, 1),
+    "u8_cf3_ct2_ba6_outslice": (3, 2, 8, 0, 6, [2, 0], 0, 1),
     "u16_cf4_ct3_ba15": (4, 3, 16, 0, 15, [1, 3, 0]),
     "s4_cf2_ct3_ba1": (2, 3, 4, 1, 1, [1, 1, 0]),
 }
@@ -184,10 +186,11 @@ SOURCES = [RTL_DIR / "sf_fifo.sv", RTL_DIR / "sf_join.sv", RTL_DIR / "sf_blend.s
 
 
 def blend_params(case: tuple) -> dict:
-    cf, ct, bits, signed, ba, cmap, *in_slice = case
+    cf, ct, bits, signed, ba, cmap, *slices = case
+    in_slice, out_slice = slices or (0, 0)
     word = sum(m << (32 * c) for c, m in enumerate(cmap))
     return {"Cf": cf, "Ct": ct, "Bits": bits, "Signed": signed, "AlphaBits": ba,
-            "BlendMap": f"{32 * ct}'h{word:x}", "InSlice": in_slice[0] if in_slice else 0}
+            "BlendMap": f"{32 * ct}'h{word:x}", "InSlice": in_slice, "OutSlice": out_slice}
 
 
 @pytest.mark.parametrize("case", list(LINT_CASES))

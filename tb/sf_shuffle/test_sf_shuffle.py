@@ -9,8 +9,8 @@ cocotb tests (run for every parameter set):
                            tready stalls on both outputs; each output frame compared with
                            a numpy model of arithmetic.md 3.2 (:func:`shuffle_ref`, as in
                            ``golden.boundary``); output tbank = frame bank; markers checked.
-  * shuffle_throughput  -- no stalls: 2 clocks latency (5 with InSlice = 1), one pixel
-                           per clock on all ports.
+  * shuffle_throughput  -- no stalls: 2 clocks latency (+ 3 with InSlice = 1, + 3 with
+                           OutSlice = 1), one pixel per clock on all ports.
   * shuffle_mismatch    -- negative: core a / core b tbank disagreeing on a tuser pixel
                            sets frame_err_o.
 """
@@ -54,7 +54,8 @@ class TB(Harness):
         super().__init__(dut, name)
         self.bits = int(os.environ["SF_BITS"])
         self.s = int(os.environ["SF_S"])
-        self.latency = LATENCY + 3 * int(os.environ["SF_INSLICE"])   # the join's input FIFOs
+        # + 3 for the join's input FIFOs, + 3 for the output FIFOs
+        self.latency = LATENCY + 3 * int(os.environ["SF_INSLICE"]) + 3 * int(os.environ["SF_OUTSLICE"])
         self.ca = len(dut.s0_axis_tdata) // self.bits
         self.cb = len(dut.s1_axis_tdata) // self.bits
         self.log.info("Ca=%d Cb=%d Bits=%d S=%d", self.ca, self.cb, self.bits, self.s)
@@ -147,19 +148,20 @@ async def shuffle_mismatch(dut):
 # -------------------------------------------------------------------------------------
 # pytest entry points
 # -------------------------------------------------------------------------------------
-#: (Ca, Cb, Bits, S, InSlice) simulated; each is one cached Verilator build.
-SIM_PARAMS = [(4, 6, 8, 3, 0), (5, 5, 4, 5, 1)]
-LINT_PARAMS = SIM_PARAMS + [(1, 1, 1, 1, 0), (16, 8, 16, 8, 1), (8, 16, 8, 1, 0), (32, 32, 8, 32, 0)]
+#: (Ca, Cb, Bits, S, InSlice, OutSlice) simulated; each is one cached Verilator build.
+SIM_PARAMS = [(4, 6, 8, 3, 0, 0), (5, 5, 4, 5, 1, 1), (3, 2, 8, 1, 0, 1)]
+LINT_PARAMS = SIM_PARAMS + [(1, 1, 1, 1, 0, 0), (16, 8, 16, 8, 1, 0), (8, 16, 8, 1, 0, 1),
+                            (32, 32, 8, 32, 1, 1)]
 
 SOURCES = [RTL_DIR / "sf_fifo.sv", RTL_DIR / "sf_join.sv", RTL_DIR / "sf_shuffle.sv"]
 
 
 def _id(p) -> str:
-    return "ca{}-cb{}-b{}-s{}-slice{}".format(*p)
+    return "ca{}-cb{}-b{}-s{}-in{}-out{}".format(*p)
 
 
-def _params(ca, cb, bits, s, sl) -> dict:
-    return {"Ca": ca, "Cb": cb, "Bits": bits, "S": s, "InSlice": sl}
+def _params(ca, cb, bits, s, sl, osl) -> dict:
+    return {"Ca": ca, "Cb": cb, "Bits": bits, "S": s, "InSlice": sl, "OutSlice": osl}
 
 
 @pytest.mark.parametrize("p", LINT_PARAMS, ids=[_id(p) for p in LINT_PARAMS])
@@ -170,12 +172,12 @@ def test_sf_shuffle_lint(p):
 
 @pytest.mark.parametrize("p", SIM_PARAMS, ids=[_id(p) for p in SIM_PARAMS])
 def test_sf_shuffle(p):
-    ca, cb, bits, s, sl = p
+    ca, cb, bits, s, sl, osl = p
     run_cocotb(
         toplevel="sf_shuffle",
         sources=SOURCES,
         test_module="test_sf_shuffle",
         parameters=_params(*p),
-        extra_env={"SF_BITS": str(bits), "SF_S": str(s), "SF_INSLICE": str(sl)},
+        extra_env={"SF_BITS": str(bits), "SF_S": str(s), "SF_INSLICE": str(sl), "SF_OUTSLICE": str(osl)},
         build_name=f"sf_shuffle-{_id(p)}",
     )
