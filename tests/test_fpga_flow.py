@@ -112,6 +112,13 @@ def test_report_complete_and_consistent(flow):
     assert len(r["fmax_mhz"]) == 1
     assert r["timing_met"] == all(f >= r["target_mhz"] for f in r["fmax_mhz"].values())
     assert status == (0 if r["timing_met"] else 1)
+    # the slack histogram's count agrees with timing_met; the critical path with fmax
+    fail, cp = r["timing_detail"]["failing_endpoints"], r["timing_detail"]["critical_path"]
+    assert 0 <= fail["at_least"] <= fail["at_most"], fail
+    assert (fail["at_most"] == 0) == r["timing_met"], (fail, r["timing_met"])
+    assert math.isclose(cp["ns"], 1000 / r["fmax_mhz"]["clk"], rel_tol=0.01), (cp, r["fmax_mhz"])
+    assert 0 < cp["routing_ns"] < cp["ns"], cp
+    assert "endpoints with negative slack" in (out / "report.md").read_text()
     assert r["seed"] == 1 and [s["seed"] for s in r["seeds_tried"]] == [1]
     assert r["wall_seconds"] > 0
     assert (out / "report.md").read_text().startswith(f"# FPGA build: {net.name} on {BOARD}")
@@ -260,6 +267,35 @@ def test_bad_option_one_line_exit_2(argv, option, capsys, tmp_path):
     assert status == 2
     assert len(err.splitlines()) == 1 and err.startswith(f"semifreddo: error: {option}:"), err
     assert not any(tmp_path.iterdir()), "wrote files for bad input"
+
+
+HISTOGRAM = """Info: Max frequency for clock '$glbnet$clk': 70.96 MHz (FAIL at 100.00 MHz)
+
+Info: Slack histogram:
+Info:  legend: * represents 195 endpoint(s)
+Info:          + represents [1,195) endpoint(s)
+Info: [ -4092,  -3428) |+
+Info: [ -3428,  -2764) | 
+Info: [ -2764,  -2100) |*+
+Info: [  -772,   -108) |**
+Info: [  -108,    556) |****+
+Info: [   556,   1220) |*****+
+
+Info: Program finished normally.
+"""
+
+
+@pytest.mark.parametrize("text, expected", [
+    (HISTOGRAM, {"at_least": 1 + 0 + 196 + 390, "at_most": 194 + 0 + 389 + 390 + 974}),
+    (HISTOGRAM.replace("-4092,  -3428", "  100,    200").replace("-3428,  -2764", "  200,    300")
+     .replace("-2764,  -2100", "  300,    400").replace("-772,   -108", "  400,    500")
+     .replace("-108,    556", "  500,    556"), {"at_least": 0, "at_most": 0}),
+    ("Info: Program finished normally.\n", None),
+])
+def test_failing_endpoints_from_histogram(text, expected):
+    """Bins wholly below 0 ps count towards both bounds, the bin across 0 only towards the
+    upper one; a trailing + is 1 .. unit-1 endpoints; no histogram, no count."""
+    assert fpga.failing_endpoints(text) == expected
 
 
 def test_classify_by_module_name():

@@ -451,10 +451,59 @@ def _yosys(work: Path, name: str) -> None:
         raise ToolError(f"yosys failed (log: {work / f'{name}.log'}): {_last_error(proc)}")
 
 
-def _nextpnr_report(path: Path) -> dict[str, Any]:
+def _nextpnr_report(path: Path, log_path: Path) -> dict[str, Any]:
     data = json.loads(path.read_text())
     fmax = {k.replace("$glbnet$", ""): v for k, v in data.get("fmax", {}).items()}
-    return {"utilization": data.get("utilization", {}), "fmax": fmax}
+    return {"utilization": data.get("utilization", {}), "fmax": fmax,
+            "timing_detail": {"failing_endpoints": failing_endpoints(log_path.read_text()),
+                              "critical_path": critical_path(data.get("critical_paths", []))}}
+
+
+_HIST_UNIT = re.compile(r"\* represents (\d+) endpoint")
+_HIST_BIN = re.compile(r"\[\s*(-?\d+),\s*(-?\d+)\)\s*\|(\**)(\+?)")
+
+
+def failing_endpoints(log_text: str) -> dict[str, int] | None:
+    """Endpoints with negative slack, from the last slack histogram of a nextpnr log: the
+    bins wholly below 0 ps give a lower bound, together with the bin across 0 an upper
+    bound (a ``*`` stands for *unit* endpoints, a trailing ``+`` for 1 .. unit-1 more).
+    ``None`` when the log has no histogram.  A build's worst path moves with placement
+    noise; this count says how much of the design misses the clock."""
+    start = log_text.rfind("Slack histogram:")
+    if start < 0:
+        return None
+    unit_m = _HIST_UNIT.search(log_text, start)
+    if not unit_m:
+        return None
+    unit = int(unit_m.group(1))
+    lo = hi = 0
+    for line in log_text[unit_m.end():].splitlines()[1:]:
+        m = _HIST_BIN.search(line)
+        if not m:
+            if "legend" in line or "represents" in line:
+                continue
+            break
+        a, b, stars, plus = int(m.group(1)), int(m.group(2)), len(m.group(3)), bool(m.group(4))
+        if a >= 0:
+            break
+        low, high = stars * unit + int(plus), stars * unit + (unit - 1) * int(plus)
+        hi += high
+        if b <= 0:
+            lo += low
+    return {"at_least": lo, "at_most": hi}
+
+
+def critical_path(paths: list[dict]) -> dict[str, Any] | None:
+    """The worst register-to-register path of nextpnr's report (``critical_paths``): its
+    delay split into logic and routing, and where it starts and ends."""
+    for p in paths:
+        if p.get("from", "").startswith("posedge") and p.get("to", "").startswith("posedge") and p.get("path"):
+            steps = p["path"]
+            routing = sum(s["delay"] for s in steps if s.get("type") == "routing")
+            total = sum(s["delay"] for s in steps)
+            return {"ns": round(total, 2), "routing_ns": round(routing, 2),
+                    "from": steps[0]["from"]["cell"], "to": steps[-1]["to"]["cell"]}
+    return None
 
 
 def _margin(fmax: dict[str, dict[str, float]]) -> float:
@@ -561,7 +610,7 @@ def build(net: Network, frozen: list[ConvWeights], opt: FpgaOptions,
         proc = _run(cmd, work, work / f"nextpnr_s{seed}.out")
         if proc.returncode != 0 or not (work / rep).is_file():
             raise ToolError(f"nextpnr-ecp5 failed (log: {work / f'nextpnr_s{seed}.log'}): {_last_error(proc)}")
-        r = _nextpnr_report(work / rep)
+        r = _nextpnr_report(work / rep, work / f"nextpnr_s{seed}.log")
         runs.append({"seed": seed, "margin": _margin(r["fmax"]), "report": r, "config": cfg,
                      "seconds": round(time.perf_counter() - t_seed, 1)})
         log(f"fpga:   seed {seed}: " + ", ".join(f"{c} {v['achieved']:.1f} MHz" for c, v in r["fmax"].items()))
@@ -595,6 +644,7 @@ def build(net: Network, frozen: list[ConvWeights], opt: FpgaOptions,
         "utilisation": utilisation,
         "fmax_mhz": {c: round(v["achieved"], 2) for c, v in fmax.items()},
         "timing_met": bool(fmax) and best["margin"] >= 1.0,
+        "timing_detail": best["report"]["timing_detail"],
         "seed": best["seed"],
         "seeds_tried": [{"seed": r["seed"], "seconds": r["seconds"],
                          "fmax_mhz": {c: round(v["achieved"], 2) for c, v in r["report"]["fmax"].items()}}
@@ -628,6 +678,19 @@ def _last_error(proc: subprocess.CompletedProcess) -> str:
 # Report
 # --------------------------------------------------------------------------------------
 
+def _timing_lines(detail: dict[str, Any]) -> list[str]:
+    lines = []
+    fail = detail.get("failing_endpoints")
+    if fail:
+        lines.append(f"- endpoints with negative slack: {fail['at_least']}..{fail['at_most']} "
+                     "(nextpnr's slack histogram)")
+    cp = detail.get("critical_path")
+    if cp:
+        lines.append(f"- critical path: {cp['ns']:g} ns ({cp['routing_ns']:g} ns routing), "
+                     f"`{cp['from']}` -> `{cp['to']}`")
+    return lines
+
+
 def to_markdown(r: dict[str, Any]) -> str:
     keys = list(RESOURCE_CELLS)
     lines = [
@@ -641,6 +704,7 @@ def to_markdown(r: dict[str, Any]) -> str:
         + f" -> timing {'met' if r['timing_met'] else 'NOT met'} ({r['router']}, seed {r['seed']}, "
         f"{len(r['seeds_tried'])} tried, placer {r.get('placer', 'heap')}, "
         f"placer timing weight {r.get('timing_weight', 10)})",
+        *_timing_lines(r.get("timing_detail") or {}),
         f"- synthesised: {', '.join(f'{k} {r[k]}' for k in keys)}",
         f"- DSP budget: {r['dsp_budget']['mult18_needed']} MULT18X18D needed, budget "
         f"{r['dsp_budget']['budget']}; {r['dsp_budget']['mult18_moved_to_luts']} multipliers in LUTs"
