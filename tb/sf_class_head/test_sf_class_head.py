@@ -347,7 +347,7 @@ async def back_to_back(dut):
     assert acc[-1] - acc[0] + 1 == len(acc), \
         f"input stalled: {len(acc)} pixels took {acc[-1] - acc[0] + 1} cycles"
     lat = [pc - lc for (pc, _, _), lc in zip(tb.pulses, tb.last_pixel_cycles())]
-    want = tb.n * tb.c + 5
+    want = tb.n * tb.c + 6
     assert set(lat) == {want}, f"latency last pixel -> scores_valid_o {lat}, expected {want}"
     tb.log.info("latency last pixel -> scores_o: %d cycles; %d pixels in %d cycles",
                 want, len(acc), acc[-1] - acc[0] + 1)
@@ -434,8 +434,8 @@ CASES = {
     # unsigned 8-bit input, 5 classes x 6 channels, 12 x 9 frames
     "u8_c6_n5": dict(Width=12, Height=9, Channels=6, InBits=8, InSigned=0, Classes=5,
                      WeightBits=8, BiasBits=20),
-    # signed input, the shortest legal frame (25 = 4*4 + 4 + 5 pixels), bias-dominated width
-    "s7_c4_n4_tight": dict(Width=5, Height=5, Channels=4, InBits=7, InSigned=1, Classes=4,
+    # signed input, the shortest legal frame (26 = 4*4 + 4 + 6 pixels), bias-dominated width
+    "s7_c4_n4_tight": dict(Width=2, Height=13, Channels=4, InBits=7, InSigned=1, Classes=4,
                            WeightBits=5, BiasBits=32),
     # degenerate: one column, one channel, one class (tuser and tlast on the same score beat)
     "u4_c1_n1_col": dict(Width=1, Height=9, Channels=1, InBits=4, InSigned=0, Classes=1,
