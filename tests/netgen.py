@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
+from semifreddo.netdesc import CLASS_HEAD_EXTRA_PIXELS
+
 ZERO_SHA = "0" * 64
 
 
@@ -76,7 +78,16 @@ def descriptions(draw, max_size=7, max_blocks=3, max_channels=4):
         desc["shuffle"] = {"after_blocks": after, "channels": draw(st.integers(1, smax))}
     if use_repeat:
         desc["repeat"] = {"first_block": r0, "max_repeats": draw(st.integers(1, 3))}
-    desc["heads"]["a"] = {"type": "classification", "classes": draw(st.integers(1, 3))}
+    # A classification head needs Classes*Channels + Classes + 6 pixels per frame
+    # (netdesc.CLASS_HEAD_EXTRA_PIXELS); on smaller last maps core a gets a dense head.
+    ph, pw = h, w
+    for stride in strides:
+        ph, pw = -(-ph // stride), -(-pw // stride)
+    fits = [c for c in range(1, 4) if c * (tch["a"][-1] + 1) + CLASS_HEAD_EXTRA_PIXELS <= ph * pw]
+    if fits:
+        desc["heads"]["a"] = {"type": "classification", "classes": draw(st.sampled_from(fits))}
+    else:
+        desc["heads"]["a"] = {"type": "dense", "out_channels": 1, "requant": {"shift": 4}}
     if draw(st.booleans()):
         desc["heads"]["b"] = {"type": "dense", "out_channels": draw(st.integers(1, 2)),
                               "requant": {"shift": draw(st.integers(0, 10))},

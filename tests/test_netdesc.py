@@ -124,6 +124,9 @@ DESCRIPTION_MISTAKES = [
     (lambda d: d["trainable"]["cores"][1]["blocks"][1].update(blend_map=[0, 99]),
      ["trainable.cores[1].blocks[1].blend_map", "out of range"]),
     (lambda d: d["frozen"]["blocks"][2].update(stride=2), ["repeat.first_block", "stride 1"]),
+    # 8x8 input, stride 2: a 4x4 last map; 4 classes of 2 channels need 4*2 + 4 + 6 pixels
+    (lambda d: (d["input"].update(width=8, height=8), d["heads"]["a"].update(classes=4)),
+     ["heads.a.classes", "at least 18 pixels", "has 16"]),
     (lambda d: d["shuffle"].update(channels=9), ["shuffle.channels", "exceeds"]),
     (lambda d: d["heads"].update(c={"type": "dense", "out_channels": 1, "requant": {"shift": 1}}),
      ["heads.c", "no trainable core"]),

@@ -46,7 +46,7 @@ SMALL = {
     # one block: no alpha, no shuffle, no repeat -> no settings regfile at all; one head
     "single": {
         "format": "semifreddo-net/1", "name": "single",
-        "input": {"width": 3, "height": 2, "channels": 1, "bits": 4},
+        "input": {"width": 6, "height": 6, "channels": 1, "bits": 4},  # head: >= 9 pixels after stride 2
         "frozen": {"weights": "unused.npz", "sha256": ZERO_SHA, "blocks": [
             {"kernel": 1, "stride": 2, "out_channels": 2, "weight_bits": 2, "requant": {"shift": 1}}]},
         "trainable": {"alpha_bits": 1, "cores": [

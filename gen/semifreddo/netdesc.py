@@ -469,6 +469,12 @@ def _resolve(d: dict[str, Any], base_dir: Path | None, source: Path | None) -> N
     )
 
 
+#: A classification head computes a frame's scores while the next frame streams in: it
+#: needs Classes*Channels + Classes + this many pixels per frame (rtl/sf_class_head.sv,
+#: MinPixels).
+CLASS_HEAD_EXTRA_PIXELS = 6
+
+
 def _check_semantics(net: Network, d: dict[str, Any]) -> None:
     if net.max_line_width < net.input_width:
         raise DescriptionError("max_line_width", f"{net.max_line_width} is less than input.width {net.input_width}")
@@ -518,6 +524,13 @@ def _check_semantics(net: Network, d: dict[str, Any]) -> None:
                 raise DescriptionError("repeat.first_block",
                                        f"{label}: tail output ({last.out_channels} ch) must match its input "
                                        f"({first.in_channels} ch) in channels and type")
+    for name, head in net.heads.items():
+        if isinstance(head, ClassificationHead):
+            need = head.classes * head.in_channels + head.classes + CLASS_HEAD_EXTRA_PIXELS
+            if head.pixels < need:
+                raise DescriptionError(f"heads.{name}.classes",
+                                       f"{head.classes} classes of {head.in_channels} channels need a last "
+                                       f"feature map of at least {need} pixels, core {name}'s has {head.pixels}")
     frac = net.frozen_weight_fraction()
     if not 0 < frac <= 1:  # pragma: no cover - guarded by the schema's minimums
         raise DescriptionError("frozen.blocks", "no frozen weights")
