@@ -16,6 +16,15 @@ module ${top} (
   output logic [7:0] led_o
 );
 
+  // ---------------------------------------------------------------- reset tree
+  // As in the network top: rst_ni reaches one retiming flop per part (sf_reset_sync,
+  // Stages = 1), placed next to its loads, not every flop of the host link and bridges.
+  logic rst_link_n, rst_split_n, rst_stream_n, rst_led_n;
+  sf_reset_sync #(.Stages(1)) u_rst_link   (.clk_i, .rst_ni, .rst_no(rst_link_n));
+  sf_reset_sync #(.Stages(1)) u_rst_split  (.clk_i, .rst_ni, .rst_no(rst_split_n));
+  sf_reset_sync #(.Stages(1)) u_rst_stream (.clk_i, .rst_ni, .rst_no(rst_stream_n));
+  sf_reset_sync #(.Stages(1)) u_rst_led    (.clk_i, .rst_ni, .rst_no(rst_led_n));
+
   // ---------------------------------------------------------------- host link
   logic [31:0] h_awaddr, h_araddr;
   logic [2:0]  h_awprot, h_arprot;
@@ -32,7 +41,7 @@ module ${top} (
     .AddrWidth(32)
   ) u_hostlink (
     .clk_i,
-    .rst_ni,
+    .rst_ni   (rst_link_n),
     .uart_rx_i,
     .uart_tx_o,
     .rx_overrun_o  (rx_overrun),
@@ -75,7 +84,7 @@ module ${top} (
     .M1AddrWidth(${stream_aw})
   ) u_split (
     .clk_i,
-    .rst_ni,
+    .rst_ni   (rst_split_n),
 % for s in ("awaddr", "awprot", "awvalid", "awready", "wdata", "wstrb", "wvalid", "wready", "bresp", "bvalid", "bready", "araddr", "arprot", "arvalid", "arready", "rdata", "rresp", "rvalid", "rready"):
     .s_axil_${s}(h_${s}),
 % endfor
@@ -149,7 +158,7 @@ module ${top} (
     .AddrWidth(${stream_aw})
   ) u_stream (
     .clk_i,
-    .rst_ni,
+    .rst_ni   (rst_stream_n),
 % for s in ("awaddr", "awprot", "awvalid", "awready", "wdata", "wstrb", "wvalid", "wready", "bresp", "bvalid", "bready", "araddr", "arprot", "arvalid", "arready", "rdata", "rresp", "rvalid", "rready"):
     .s_axil_${s}(s_${s}),
 % endfor
@@ -168,8 +177,8 @@ module ${top} (
   // ---------------------------------------------------------------- LEDs
   logic [25:0] beat_q;
   logic        frame_toggle_q, overrun_q;
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
+  always_ff @(posedge clk_i or negedge rst_led_n) begin
+    if (!rst_led_n) begin
       beat_q         <= '0;
       frame_toggle_q <= 1'b0;
       overrun_q      <= 1'b0;
