@@ -794,9 +794,10 @@ def module_fmax(sources: list[Path], top: str, work: Path, *, board: str = DEFAU
                          "nextpnr_seconds": round(time.perf_counter() - t1, 1)}
     if proc.returncode != 0 or not (work / "ooc_report.json").is_file():
         raise ToolError(f"nextpnr-ecp5 failed (log: {work / 'ooc_nextpnr.log'}): {_last_error(proc)}")
-    rep = _nextpnr_report(work / "ooc_report.json")
+    rep = _nextpnr_report(work / "ooc_report.json", work / "ooc_nextpnr.log")
     achieved = min((v["achieved"] for v in rep["fmax"].values()), default=0.0)
     return result | {"fmax_mhz": round(achieved, 2), "timing_met": achieved >= mhz, "routed": True,
+                     "timing_detail": rep["timing_detail"],
                      "nextpnr_seconds": round(time.perf_counter() - t1, 1)}
 
 
