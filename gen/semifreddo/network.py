@@ -34,12 +34,12 @@ GENERATOR = "semifreddo.network"
 LIBRARY = ["sf_fifo.sv", "sf_axil_cpuif.sv", "sf_window.sv", "sf_weight_mem.sv", "sf_fork.sv", "sf_join.sv", "sf_blend.sv",
            "sf_shuffle.sv", "sf_repeat.sv", "sf_tconv.sv", "sf_class_head.sv", "sf_reset_sync.sv"]
 
-#: sf_join's InSlice in every join of a network (the blends', the shuffles' and the tail
-#: bundles'): their inputs come from different blocks, so each input gets its own 4-deep
-#: FIFO and no ready depends on a valid from across the chip (docs/architecture.md,
-#: "Timing on ECP5").  The blends' and shuffles' OutSlice too: their consumers' readies
-#: then reach only an output FIFO, not the enables of every stage.
-JOIN_IN_SLICE = "1'b1"
+#: The 4-deep stream slices between blocks (docs/architecture.md, "Timing on ECP5"), one
+#: value for all: sf_join's InSlice in every join of a network (the blends', the
+#: shuffles' and the tail bundles'), whose inputs come from different blocks, so no ready
+#: depends on a valid from across the chip; and the blends' and shuffles' OutSlice, so a
+#: consumer's ready reaches only an output FIFO, not the enables of every stage.
+STREAM_SLICES = "1'b1"
 
 
 @dataclass
@@ -149,7 +149,7 @@ class NetworkBuilder:
         self.nl.insts.append(Inst("sf_join", f"u_{name}", f"{{{s1.name}, {s0.name}}}",
                                   [("Width0", str(s0.width)), ("Width1", str(s1.width)),
                                    ("BankSel", str(bank_sel)), ("BankCheck", "1'b1" if check else "1'b0"),
-                                   ("InSlice", JOIN_IN_SLICE)],
+                                   ("InSlice", STREAM_SLICES)],
                                   p0 + p1 + stream_ports("m_axis", out) + [("frame_err_o", err)]))
 
     def memory_port(self, region: str, prefix: str, inst_ports: list[tuple[str, str]]) -> None:
@@ -230,7 +230,7 @@ class NetworkBuilder:
             "sf_blend", f"u_{core}_blend{n}", f"core {core}: blend into block {n} (alpha per channel)",
             [("Cf", str(fch)), ("Ct", str(ct)), ("Bits", str(spec.in_bits)),
              ("Signed", "1'b1" if spec.in_signed else "1'b0"), ("AlphaBits", str(ab)),
-             ("BlendMap", sv_hex(bmap, 32 * ct)), ("InSlice", JOIN_IN_SLICE), ("OutSlice", JOIN_IN_SLICE)],
+             ("BlendMap", sv_hex(bmap, 32 * ct)), ("InSlice", STREAM_SLICES), ("OutSlice", STREAM_SLICES)],
             stream_ports("s0_axis", f, bank=False) + stream_ports("s1_axis", t) + stream_ports("m_axis", out)
             + [("alpha0_i", f"{alpha}[{half - 1}:0]"), ("alpha1_i", f"{alpha}[{2 * half - 1}:{half}]"),
                ("frame_err_o", err)]))
@@ -246,7 +246,7 @@ class NetworkBuilder:
         self.nl.insts.append(Inst(
             "sf_shuffle", f"u_shuffle{n}", f"core shuffle into block {n}: first {self.net.shuffle.channels} channels",
             [("Ca", str(a.in_channels)), ("Cb", str(b.in_channels)), ("Bits", str(a.in_bits)),
-             ("S", str(self.net.shuffle.channels)), ("InSlice", JOIN_IN_SLICE), ("OutSlice", JOIN_IN_SLICE)],
+             ("S", str(self.net.shuffle.channels)), ("InSlice", STREAM_SLICES), ("OutSlice", STREAM_SLICES)],
             stream_ports("s0_axis", za) + stream_ports("s1_axis", zb) + stream_ports("m0_axis", ya)
             + stream_ports("m1_axis", yb) + [("shuffle0_i", "shuffle[0]"), ("shuffle1_i", "shuffle[1]"),
                                              ("frame_err_o", err)]))
