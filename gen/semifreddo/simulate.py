@@ -45,6 +45,7 @@ def run_cocotb(
     sources: Iterable[Path],
     test_module: str,
     parameters: Mapping[str, object] | None = None,
+    defines: Mapping[str, object] | None = None,
     extra_env: Mapping[str, str] | None = None,
     build_name: str | None = None,
     seed: int | None = None,
@@ -55,6 +56,7 @@ def run_cocotb(
 ) -> Path:
     """Build (cached) and simulate *toplevel*; raise ``AssertionError`` on any failure.
 
+    *defines* are Verilog macros (``+define+``), e.g. ``{"SF_ECP5_DSP": 1}``.
     *python_paths* are added to ``sys.path``, which the runner hands to the simulator
     as PYTHONPATH (pytest already adds each test file's folder).  Returns the results
     XML path.
@@ -68,9 +70,10 @@ def run_cocotb(
             sys.path.insert(0, str(p))
     sources = [Path(s).resolve() for s in sources]
     params = dict(parameters or {})
+    macros = dict(defines or {})
     stamp = [(str(s), s.stat().st_mtime_ns) for s in sources]
     name = build_name or toplevel
-    build_dir = BUILD_DIR / "sim_build" / f"{name}-{_digest(params, stamp, waves)}"
+    build_dir = BUILD_DIR / "sim_build" / f"{name}-{_digest(params, macros, stamp, waves)}"
 
     runner = get_runner("verilator")
     runner.build(
@@ -78,6 +81,7 @@ def run_cocotb(
         includes=[RTL_DIR, *includes],
         hdl_toplevel=toplevel,
         parameters=params,
+        defines=macros,
         build_args=SIM_BUILD_ARGS + (["--trace-fst", "--trace-structs"] if waves else []),
         build_dir=build_dir,
         timescale=("1ns", "1ps"),

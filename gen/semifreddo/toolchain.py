@@ -55,9 +55,12 @@ def verilator_bin() -> str:
 
 
 def lint(sources: list[Path], top: str, parameters: dict[str, object] | None = None,
-         includes: list[Path] | None = None) -> subprocess.CompletedProcess:
-    """``verilator --lint-only -Wall`` on *sources*; returns the finished process."""
+         includes: list[Path] | None = None,
+         defines: dict[str, object] | None = None) -> subprocess.CompletedProcess:
+    """``verilator --lint-only -Wall`` on *sources* (macros *defines*); returns the
+    finished process."""
     cmd = [verilator_bin(), "--lint-only", "-Wall", "--top-module", top]
+    cmd += [f"-D{name}={value}" for name, value in (defines or {}).items()]
     for inc in includes or [RTL_DIR]:
         cmd.append(f"-I{inc}")
     for name, value in (parameters or {}).items():
