@@ -40,10 +40,9 @@
 //   consumer's ready reaches only that FIFO's pop logic and adv (the enable of every
 //   stage, the DSP products included, and the join's pop) comes from its registered room
 //   flag beside the blend.  The generator sets it too.
-// ECP5 note: Yosys maps the product onto a MULT18X18D WITHOUT its internal registers
-//   (no DSP register packing for ECP5), so stage 1 -> stage 2 is fabric FF -> DSP
-//   (combinational, ~3.9 ns) -> fabric FF: about 140 MHz out of context (Ct = 4, 8 bits,
-//   Ba = 8), the critical path of this module.  One DSP per trainable channel.
+// Multipliers: one sf_mul per trainable channel (its operand registers are stage 1, its
+//   product register stage 2).  On ECP5 the FPGA flow makes each one MULT18X18D with
+//   those registers inside, so no route crosses the DSP's combinational multiplier.
 //
 // Reset: rst_ni is active-low ASYNCHRONOUS (release synchronously).  Only control state
 // is reset; data registers are not.
@@ -187,10 +186,8 @@ module sf_blend #(
   // Stage 1: d = f[map[c]] - t[c], saturated alpha of the frame's bank, t.
   // Stage 2: p = alpha * d, t.
   // Stage 3: y = (p + t*2^Ba + 2^(Ba-1)) >> Ba.
-  logic signed [Bits:0]         d1_q [Ct];
-  logic        [AlphaWidth-1:0] a1_q [Ct];
   logic signed [Bits:0]         t1_q [Ct];
-  logic signed [ProdWidth-1:0]  p2_q [Ct];
+  logic signed [ProdWidth-1:0]  p2 [Ct];
   logic signed [Bits:0]         t2_q [Ct];
   logic        [Ct*Bits-1:0]    y3_q;
 
@@ -210,18 +207,32 @@ module sf_blend #(
                             : alpha0_i[c*AlphaWidth +: AlphaWidth];
     assign a_sat = a_raw[AlphaBits] ? AlphaOne : a_raw;   // > 2^Ba saturates to 2^Ba
 
+    // Stages 1 and 2 of the product: operands d = f - t (exact: |f - t| < 2^Bits) and
+    // the saturated alpha (unsigned) into the multiplier's registers, then a*(f - t).
+    sf_mul #(
+      .AWidth  (Bits + 1),
+      .BWidth  (AlphaWidth),
+      .ASigned (1'b1),
+      .BSigned (1'b0),
+      .PWidth  (ProdWidth)
+    ) u_mul (
+      .clk_i,
+      .in_en_i  (adv),
+      .a_i      (f_ext - t_ext),
+      .b_i      (a_sat),
+      .out_en_i (adv),
+      .p_o      (p2[c])
+    );
+
     always_ff @(posedge clk_i) begin
       if (adv) begin
-        d1_q[c] <= f_ext - t_ext;   // exact: |f - t| < 2^Bits
-        a1_q[c] <= a_sat;
         t1_q[c] <= t_ext;
-        p2_q[c] <= ProdWidth'(d1_q[c]) * $signed(ProdWidth'(a1_q[c]));
         t2_q[c] <= t1_q[c];
         y3_q[c*Bits +: Bits] <= sum[AlphaBits +: Bits];
       end
     end
 
-    assign sum = p2_q[c] + (ProdWidth'(t2_q[c]) <<< AlphaBits) + Half;
+    assign sum = p2[c] + (ProdWidth'(t2_q[c]) <<< AlphaBits) + Half;
 
     // Fraction bits and the guard bit of the exact sum are not part of the result.
     logic unused_sum;

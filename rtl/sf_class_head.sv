@@ -287,21 +287,21 @@ module sf_class_head #(
   assign w_rd_addr_o = k_q;
 
   // ---------------------------------------------------------------------------------
-  // Stages 1 (weight register, bias read), 2 (multiply, bias register), 3 (product and
-  // bias registered again), 4 (accumulate), 5 (push).  The product's two registers let
-  // the placer put the first beside the DSP and the second beside the accumulator (the
-  // DSP sits wherever the DSP rows are; with one register the product crossed the chip
-  // into it: 5.8 ns of route after the DSP's 3.9 ns).
+  // Stages 1 (operand registers of the multiplier, bias read), 2 (product register of the
+  // multiplier, bias register), 3 (product and bias registered again), 4 (accumulate),
+  // 5 (push).  The multiplier is an sf_mul: on ECP5 its operand and product registers are
+  // the DSP's own.  The second product register lets the placer put the accumulator away
+  // from the DSP rows (a build had 5.8 ns of route from a DSP to a lone product register).
   // ---------------------------------------------------------------------------------
   logic                         s1_valid_q, s1_first_q, s1_last_q;
   logic                         s2_valid_q, s2_first_q, s2_last_q;
   logic                         s3_valid_q, s3_first_q, s3_last_q;
   logic                         s4_valid_q, s4_first_q, s4_last_q;
   logic                         s5_valid_q;
-  logic signed [PoolWidth-1:0]  a_q, a1_q;
-  logic signed [WeightBits-1:0] w_q;
+  logic signed [PoolWidth-1:0]  a_q;
   logic signed [BiasBits-1:0]   b_q, b2_q;
-  logic signed [ProdWidth-1:0]  prod_q, prod2_q;
+  logic        [ProdWidth-1:0]  prod;
+  logic signed [ProdWidth-1:0]  prod2_q;
   logic signed [ScoreWidth-1:0] acc_q;
   logic [BAddrWidth-1:0]        bn_q;      // bias index = class of the stage-1 element
   logic [BAddrWidth-1:0]        cls_q;     // class of the next score push
@@ -343,16 +343,24 @@ module sf_class_head #(
     end
   end
 
-  // Datapath registers (no reset): operands, product (DSP-friendly), accumulator.
+  // Datapath registers (no reset): operand, multiplier, product, accumulator.
+  sf_mul #(
+    .AWidth   (PoolWidth),
+    .BWidth   (WeightBits),
+    .PWidth   (ProdWidth)
+  ) u_mul (
+    .clk_i,
+    .in_en_i  (s1_valid_q),
+    .a_i      (a_q),
+    .b_i      (w_rd_data_i),
+    .out_en_i (s2_valid_q),
+    .p_o      (prod)
+  );
+
   always_ff @(posedge clk_i) begin
     if (issue) a_q <= snap_q[0];
-    if (s1_valid_q) begin
-      a1_q <= a_q;
-      w_q  <= $signed(w_rd_data_i);
-    end
-    if (s2_valid_q) prod_q <= ProdWidth'(a1_q) * ProdWidth'(w_q);
     if (s2_valid_q && s2_first_q) b_q <= $signed(b_rd_data_i);
-    if (s3_valid_q) prod2_q <= prod_q;
+    if (s3_valid_q) prod2_q <= signed'(prod);
     if (s3_valid_q && s3_first_q) b2_q <= b_q;
     if (s4_valid_q) begin
       acc_q <= (s4_first_q ? ScoreWidth'(b2_q) : acc_q) + ScoreWidth'(prod2_q);

@@ -93,8 +93,8 @@
 // FF, 467 DPR16X4): 98..124 MHz, run to run.  Limits found:
 //   * `*` on MULT18X18D: yosys/nextpnr do not pack the fabric registers into the DSP,
 //     so reg -> DSP (3.93 ns combinational) -> reg is >= 7.06 ns even in isolation
-//     (141.6 MHz).  150 MHz needs the DSP's own input/output registers (instantiated
-//     MULT18X18D with REG_INPUTA/B_CLK, REG_OUTPUT_CLK) or a flow that absorbs them.
+//     (141.6 MHz).  Hence the multipliers are sf_mul instances: with SF_ECP5_DSP (the
+//     FPGA flow) each is a MULT18X18D with its own input and output registers.
 //   * This file's other logic (multipliers replaced, sf_window/sf_fifo stubbed): 142.9
 //     MHz, worst path a 4:1 adder-tree stage (two levels as LUT + one carry chain, 4.8
 //     ns of its 7.0 ns routing); 2:1 stages would trade it for one stage per level.
@@ -265,6 +265,8 @@ module sf_tconv #(
   endfunction
 
   localparam int unsigned TreeBits = tree_offset(TreeStages + 1);
+  localparam int unsigned ProdBits = tree_offset(1);   // stage 0: the products
+  localparam int unsigned SumsBits = (TreeBits > ProdBits) ? TreeBits - ProdBits : 1;
 
   // ---------------------------------------------------------------------------------
   // Input slice: a 4-deep sf_fifo, so that s_axis_tready is a flop.  The window's
@@ -520,14 +522,27 @@ module sf_tconv #(
   localparam int unsigned WOpWidth = Groups * TapsOp * WeightBits;
 
   logic [WinWidth-1:0]              x1_q, x2_q;
-  logic [XOpWidth-1:0]              x3_d, x3_q;   // slot j: tap p*TapsOp + j
-  logic [WOpWidth-1:0]              w3_d, w3_q;   // group g slot j at g*TapsOp + j
+  logic [XOpWidth-1:0]              x3_d;   // slot j: tap p*TapsOp + j
+  logic [WOpWidth-1:0]              w3_d;   // group g slot j at g*TapsOp + j
   logic [Fold-1:0][XOpWidth-1:0]    x_phase;      // the taps of each phase
   logic [Fold-1:0][WOpWidth-1:0]    w_phase;
   logic [PhW-1:0]                   p2;           // phase of the op in stage 2
   logic [Groups*BiasBits-1:0]       b3_q;
   logic [TreeStages:0][Groups*BiasBits-1:0] bias_q;  // with tree stages 0..TreeStages
-  logic [TreeBits-1:0]              tree_d, tree_q;
+  // The tree: stage s at tree_offset(s).  Stage 0 is the multipliers' product registers,
+  // stages 1..TreeStages are sums registered in tree_q (stage s at tree_offset(s) - ProdBits).
+  logic [ProdBits-1:0]              prod;
+  logic [SumsBits-1:0]              tree_d, tree_q;
+  logic [TreeBits-1:0]              tree;
+
+  if (TreeStages > 0) begin : gen_tree
+    assign tree = {tree_q, prod};
+  end else begin : gen_no_tree   // one tap per op: the product is the sum
+    assign tree   = prod;
+    assign tree_d = '0;
+    logic unused_tree;
+    assign unused_tree = ^tree_q;
+  end
 
   // Phase p, slot j: tap t = p*TapsOp + j = (ky*K + kx)*Cin + ci, weight lane
   // g*Taps + ci*K*K + (ky*K + kx) of the entry; 0 past the last tap.
@@ -566,8 +581,6 @@ module sf_tconv #(
   always_ff @(posedge clk_i) begin
     x1_q      <= sm_data;
     x2_q      <= x1_q;
-    x3_q      <= x3_d;
-    w3_q      <= w3_d;
     b3_q      <= b_rd_data_i;
     bias_q[0] <= b3_q;
     for (int s = 1; s <= TreeStages; s++) bias_q[s] <= bias_q[s-1];
@@ -575,18 +588,23 @@ module sf_tconv #(
   end
 
   for (genvar g = 0; g < Groups; g++) begin : gen_group
-    // Stage 0: products of the phase's slots.
+    // Stage 0: products of the phase's slots (operands registered in the multipliers
+    // at stage 3, products at stage 4).
     for (genvar j = 0; j < TapsOp; j++) begin : gen_tap
-      logic signed [WeightBits-1:0] w;
-      logic signed [XWidth-1:0]     x;
-      if (InSigned) begin : gen_xs
-        assign x = signed'(x3_q[j*InBits +: InBits]);
-      end else begin : gen_xu
-        assign x = signed'({1'b0, x3_q[j*InBits +: InBits]});
-      end
-      assign w = signed'(w3_q[(g*TapsOp + j)*WeightBits +: WeightBits]);
-      assign tree_d[tree_offset(0) + (g * TapsOp + j) * PWidth +: PWidth] =
-          PWidth'(w) * PWidth'(x);
+      sf_mul #(
+        .AWidth   (WeightBits),
+        .BWidth   (InBits),
+        .ASigned  (1'b1),
+        .BSigned  (InSigned),
+        .PWidth   (PWidth)
+      ) u_mul (
+        .clk_i,
+        .in_en_i  (1'b1),
+        .a_i      (w3_d[(g*TapsOp + j)*WeightBits +: WeightBits]),
+        .b_i      (x3_d[j*InBits +: InBits]),
+        .out_en_i (1'b1),
+        .p_o      (prod[(g * TapsOp + j) * PWidth +: PWidth])
+      );
     end
 
     // Stages 1..TreeStages: sums of 4 (two adder levels).
@@ -602,45 +620,63 @@ module sf_tconv #(
         logic [4*OutW-1:0] a;
         for (genvar j = 0; j < 4; j++) begin : gen_in
           if (4 * i + j < InN) begin : gen_val
-            assign a[j*OutW +: OutW] = OutW'(signed'(tree_q[InO + (4 * i + j) * InW +: InW]));
+            assign a[j*OutW +: OutW] = OutW'(signed'(tree[InO + (4 * i + j) * InW +: InW]));
           end else begin : gen_zero
             assign a[j*OutW +: OutW] = '0;
           end
         end
-        assign tree_d[OutO + i * OutW +: OutW] =
+        assign tree_d[OutO - ProdBits + i * OutW +: OutW] =
             (signed'(a[0 +: OutW]) + signed'(a[OutW +: OutW])) +
             (signed'(a[2*OutW +: OutW]) + signed'(a[3*OutW +: OutW]));
       end
     end
 
     // Stage StAcc: acc = (phase 0 ? bias : acc) + sum (ops of an entry's phases issue
-    // in consecutive clocks; a bubble holds acc); the channel's multiplier.
+    // in consecutive clocks; a bubble holds acc).  Its value and the channel's multiplier
+    // load the requantisation multipliers' operand registers (with Fold > 1 also acc_q,
+    // the accumulator itself), so no fabric register stands in front of a DSP.
     logic signed [SumWidth-1:0] sum;
-    logic signed [AccWidth-1:0] acc_q, acc_in;
-    logic        [15:0]         mult_q;
-    assign sum    = signed'(tree_q[tree_offset(TreeStages) + g * SumWidth +: SumWidth]);
-    assign acc_in = (Fold == 1 || phase_at(StAcc - 1) == '0)
-                    ? AccWidth'(signed'(bias_q[TreeStages][g*BiasBits +: BiasBits])) : acc_q;
+    logic signed [AccWidth-1:0] acc_d, bias_ext;
+    logic                       acc_en;
+    logic        [15:0]         mult;
+    assign sum      = signed'(tree[tree_offset(TreeStages) + g * SumWidth +: SumWidth]);
+    assign bias_ext = AccWidth'(signed'(bias_q[TreeStages][g*BiasBits +: BiasBits]));
+    assign acc_en   = (Fold == 1) || vld_q[StAcc-1];
+    assign mult     = mult_of(entry_at(StAcc - 1), g);
 
-    always_ff @(posedge clk_i) begin
-      if (Fold == 1 || vld_q[StAcc-1]) acc_q <= AccWidth'(sum) + acc_in;
-      mult_q <= mult_of(entry_at(StAcc - 1), g);
+    if (Fold == 1) begin : gen_single
+      assign acc_d = AccWidth'(sum) + bias_ext;
+    end else begin : gen_phases
+      logic signed [AccWidth-1:0] acc_q;
+      assign acc_d = AccWidth'(sum) + ((phase_at(StAcc - 1) == '0) ? bias_ext : acc_q);
+      always_ff @(posedge clk_i) begin
+        if (acc_en) acc_q <= acc_d;
+      end
     end
 
     // Stage StPp: partial products chunk_k(acc) * Mult (18 x 17 bits signed each).
-    logic signed [16:0]        m;
-    logic [Chunks*PpWidth-1:0] pp_q;
-    assign m = signed'({1'b0, mult_q});
+    logic [Chunks*PpWidth-1:0] pp;
     for (genvar k = 0; k < Chunks; k++) begin : gen_chunk
-      logic signed [17:0] a;
+      logic [17:0] a;
       if (k < Chunks - 1) begin : gen_lo
-        assign a = signed'({1'b0, acc_q[17*k +: 17]});
+        assign a = {1'b0, acc_d[17*k +: 17]};
       end else begin : gen_top
-        assign a = 18'(signed'(acc_q[AccWidth-1 -: TopWidth]));
+        assign a = 18'(signed'(acc_d[AccWidth-1 -: TopWidth]));
       end
-      always_ff @(posedge clk_i) begin
-        pp_q[k*PpWidth +: PpWidth] <= PpWidth'(a) * PpWidth'(m);
-      end
+      sf_mul #(
+        .AWidth   (18),
+        .BWidth   (16),
+        .ASigned  (1'b1),
+        .BSigned  (1'b0),
+        .PWidth   (PpWidth)
+      ) u_mul (
+        .clk_i,
+        .in_en_i  (acc_en),
+        .a_i      (a),
+        .b_i      (mult),
+        .out_en_i (1'b1),
+        .p_o      (pp[k*PpWidth +: PpWidth])
+      );
     end
 
     // Stage StQ: q = t + 2^(Shift-1), t = sum_k pp_k * 2^(17k) (at most 2 adder levels).
@@ -650,7 +686,7 @@ module sf_tconv #(
     for (genvar k = 0; k < 3; k++) begin : gen_term
       if (k < Chunks) begin : gen_val
         assign term[k*QWidth +: QWidth] =
-            QWidth'(signed'(pp_q[k*PpWidth +: PpWidth])) <<< (17 * k);
+            QWidth'(signed'(pp[k*PpWidth +: PpWidth])) <<< (17 * k);
       end else begin : gen_zero
         assign term[k*QWidth +: QWidth] = '0;
       end

@@ -31,8 +31,8 @@ from .weights import ConvWeights
 GENERATOR = "semifreddo.network"
 
 #: Library modules of a whole network, in compile order (packages first).
-LIBRARY = ["sf_fifo.sv", "sf_axil_cpuif.sv", "sf_window.sv", "sf_weight_mem.sv", "sf_fork.sv", "sf_join.sv", "sf_blend.sv",
-           "sf_shuffle.sv", "sf_repeat.sv", "sf_tconv.sv", "sf_class_head.sv", "sf_reset_sync.sv"]
+LIBRARY = ["sf_fifo.sv", "sf_mul.sv", "sf_axil_cpuif.sv", "sf_window.sv", "sf_weight_mem.sv", "sf_fork.sv",
+           "sf_join.sv", "sf_blend.sv", "sf_shuffle.sv", "sf_repeat.sv", "sf_tconv.sv", "sf_class_head.sv", "sf_reset_sync.sv"]
 
 #: The 4-deep stream slices between blocks (docs/architecture.md, "Timing on ECP5"), one
 #: value for all: sf_join's InSlice in every join of a network (the blends', the

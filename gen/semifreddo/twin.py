@@ -41,7 +41,7 @@ GENERATOR = "semifreddo.twin"
 TEMPLATE = "twin_core.sv.mako"
 
 #: Library modules of the twin, in compile order.
-LIBRARY = ["sf_fifo.sv", "sf_window.sv", "sf_weight_mem.sv", "sf_tconv.sv"]
+LIBRARY = ["sf_fifo.sv", "sf_mul.sv", "sf_window.sv", "sf_weight_mem.sv", "sf_tconv.sv"]
 
 
 def clog2(n: int) -> int:

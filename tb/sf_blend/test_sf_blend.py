@@ -182,7 +182,7 @@ LINT_CASES = dict(CASES, **{
     "s8_cf64_ct8_ba6": (64, 8, 8, 1, 6, [63, 0, 17, 32, 1, 62, 5, 40]),
 })
 
-SOURCES = [RTL_DIR / "sf_fifo.sv", RTL_DIR / "sf_join.sv", RTL_DIR / "sf_blend.sv"]
+SOURCES = [RTL_DIR / "sf_fifo.sv", RTL_DIR / "sf_mul.sv", RTL_DIR / "sf_join.sv", RTL_DIR / "sf_blend.sv"]
 
 
 def blend_params(case: tuple) -> dict:

@@ -450,7 +450,7 @@ def case_params(name: str) -> dict:
 
 
 def _sources():
-    return [RTL_DIR / "sf_fifo.sv", RTL_DIR / "sf_weight_mem.sv", RTL_DIR / "sf_class_head.sv",
+    return [RTL_DIR / "sf_fifo.sv", RTL_DIR / "sf_mul.sv", RTL_DIR / "sf_weight_mem.sv", RTL_DIR / "sf_class_head.sv",
             os.path.join(TB_DIR, "sf_class_head_tb.sv")]
 
 
@@ -458,7 +458,7 @@ def _sources():
 def test_lint(case):
     """The head alone and the harness lint clean with -Wall for every parameter set."""
     p = case_params(case)
-    proc = lint([RTL_DIR / "sf_fifo.sv", RTL_DIR / "sf_class_head.sv"], top="sf_class_head",
+    proc = lint([RTL_DIR / "sf_fifo.sv", RTL_DIR / "sf_mul.sv", RTL_DIR / "sf_class_head.sv"], top="sf_class_head",
                 parameters=p)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     proc = lint(_sources(), top="sf_class_head_tb", parameters=p)
@@ -473,7 +473,7 @@ def test_elaboration_checks(bad):
         p["ScoreWidth"] -= 1
     else:
         p.update(bad)
-    proc = lint([RTL_DIR / "sf_fifo.sv", RTL_DIR / "sf_class_head.sv"], top="sf_class_head",
+    proc = lint([RTL_DIR / "sf_fifo.sv", RTL_DIR / "sf_mul.sv", RTL_DIR / "sf_class_head.sv"], top="sf_class_head",
                 parameters=p)
     assert proc.returncode != 0 and "sf_class_head:" in proc.stdout + proc.stderr
 

@@ -1,15 +1,14 @@
 """Testbench for rtl/sf_mul.sv: cocotb tests plus the pytest entry points.
 
 Both implementations run the same tests: the behavioural one, and the ECP5 one
-(``SF_ECP5_DSP``: a MULT18X18D with its input and output registers) on this folder's
-simulation model of the primitive, which checks the wrapper's pin wiring, enables and
-operand signs.
+(``SF_ECP5_DSP``: a MULT18X18D with its input and output registers for operands of up to
+18 bits) on this folder's simulation model of the primitive, which checks the wrapper's
+pin wiring, enables and operand signs.
 
 cocotb tests (run for every parameter set):
   * mul_random   -- random operands (the extremes of each range included), in_en_i and
                     out_en_i random and independent; p_o is compared after every clock
-                    with a register model whose products come from numpy (exact int64
-                    product, then the low PWidth bits).
+                    with a register model (exact product, then the low PWidth bits).
   * mul_hold     -- both enables low for a stretch: operands and product must hold
                     while the inputs keep changing; then one load and one product.
 """
@@ -18,7 +17,6 @@ from __future__ import annotations
 
 import os
 
-import numpy as np
 import pytest
 
 import cocotb
@@ -37,10 +35,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def product(a: int, b: int, asigned: bool, bsigned: bool, awidth: int, bwidth: int,
             pwidth: int) -> int:
     """Golden model: a and b (raw bit patterns) read by their signedness, multiplied
-    exactly (numpy int64: |a*b| < 2^36), the low *pwidth* bits of the two's complement."""
-    av = np.int64(a - (1 << awidth) if asigned and a >> (awidth - 1) else a)
-    bv = np.int64(b - (1 << bwidth) if bsigned and b >> (bwidth - 1) else b)
-    return int(np.bitwise_and(av * bv, np.int64((1 << pwidth) - 1)))
+    exactly (Python integers), the low *pwidth* bits of the two's complement."""
+    av = a - (1 << awidth) if asigned and a >> (awidth - 1) else a
+    bv = b - (1 << bwidth) if bsigned and b >> (bwidth - 1) else b
+    return (av * bv) & ((1 << pwidth) - 1)
 
 
 class TB:
@@ -126,11 +124,14 @@ async def mul_hold(dut):
 #: sf_class_head) and the corners (18-bit unsigned operands, a truncated product).
 SHAPES = [
     (8, 9, 1, 1, 17),
+    (8, 8, 1, 0, 17),     # sf_tconv with unsigned input: one bit of sign extension
     (18, 17, 1, 1, 35),
     (9, 9, 1, 0, 18),
-    (18, 18, 0, 0, 36),
+    (18, 18, 0, 0, 38),
     (18, 18, 1, 0, 36),
     (12, 7, 1, 1, 10),
+    (21, 8, 1, 1, 29),    # wider than a DSP port: inferred in both implementations
+    (32, 32, 0, 1, 64),
 ]
 IMPLS = {"generic": {}, "ecp5": {"SF_ECP5_DSP": 1}}
 
@@ -162,9 +163,10 @@ def test_sf_mul(shape, impl):
                parameters=_params(shape), defines=IMPLS[impl], build_name=_name(shape, impl))
 
 
-@pytest.mark.parametrize("params", [dict(AWidth=19, BWidth=8), dict(AWidth=8, BWidth=0),
-                                    dict(AWidth=8, BWidth=8, PWidth=17)],
-                         ids=["a19", "b0", "p17"])
+@pytest.mark.parametrize("params", [dict(AWidth=65, BWidth=8), dict(AWidth=8, BWidth=0),
+                                    dict(AWidth=8, BWidth=8, PWidth=17),
+                                    dict(AWidth=8, BWidth=8, BSigned=0, PWidth=18)],
+                         ids=["a65", "b0", "p17", "p18"])
 def test_sf_mul_bad_parameters(params):
     res = lint([RTL_DIR / "sf_mul.sv"], "sf_mul", params)
     assert res.returncode != 0 and "sf_mul:" in res.stderr, res.stderr

@@ -391,7 +391,7 @@ async def backpressure(dut):
 # -------------------------------------------------------------------------------------
 # pytest entry points
 # -------------------------------------------------------------------------------------
-SOURCES = [RTL_DIR / "sf_fifo.sv", RTL_DIR / "sf_window.sv", RTL_DIR / "sf_tconv.sv"]
+SOURCES = [RTL_DIR / "sf_fifo.sv", RTL_DIR / "sf_mul.sv", RTL_DIR / "sf_window.sv", RTL_DIR / "sf_tconv.sv"]
 TB_SOURCES = [RTL_DIR / "sf_weight_mem.sv", *SOURCES, os.path.join(TB_DIR, "tb_sf_tconv.sv")]
 
 
