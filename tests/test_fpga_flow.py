@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import yaml
 
-from semifreddo import cli, fpga, weights
+from semifreddo import RTL_DIR, cli, fpga, weights
 from semifreddo.netdesc import load_description, parse_description, sha256_file
 from semifreddo import simulate
 from semifreddo.toolchain import lint
@@ -358,3 +358,27 @@ def test_prog_dry_run(tmp_path, capsys):
     assert cli.main(["prog", "--board", "ulx3s-45f", "--bit", str(bit), "--dry-run"]) == 0
     cmd = capsys.readouterr().out.split()
     assert cmd[1:] == ["-b", "ulx3s", str(bit)] and Path(cmd[0]).name == "openFPGALoader"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("registered", [True, False], ids=["registered", "inferred"])
+def test_dsp_registers_out_of_context(tmp_path, registered):
+    """sf_blend (4 channels: 4 sf_mul) through yosys and nextpnr: with SF_ECP5_DSP each
+    multiplier is a MULT18X18D whose input and output registers are on (so no timing path
+    runs through its multiply); without it Yosys infers them with every register off."""
+    r = fpga.module_fmax([RTL_DIR / "sf_blend.sv"], "sf_blend", tmp_path, mhz=150,
+                         registered_dsps=registered)
+    netlist = json.loads((tmp_path / "ooc.json").read_text())
+    dsps = {name: cell for mod in netlist["modules"].values()
+            for name, cell in mod.get("cells", {}).items() if cell["type"] == "MULT18X18D"}
+    assert len(dsps) == 4 == r["resources"]["mult18"], sorted(dsps)
+    want = "CLK0" if registered else "NONE"
+    for name, cell in dsps.items():
+        for reg in ("REG_INPUTA_CLK", "REG_INPUTB_CLK", "REG_OUTPUT_CLK"):
+            assert str(cell["parameters"].get(reg, "NONE")).strip() == want, (name, reg, cell["parameters"])
+    assert r["routed"] and r["fmax_mhz"] > 0, r
+    if registered:
+        report = json.loads((tmp_path / "ooc_report.json").read_text())
+        through = [step for path in report["critical_paths"] for step in path["path"]
+                   if step["type"] == "logic" and step["from"]["cell"] in dsps]
+        assert not through, through

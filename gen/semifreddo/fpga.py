@@ -11,7 +11,11 @@
    and the design, pins from ``fpga/boards/<lpf>``;
 4. **yosys** ``synth_ecp5`` (flattened, the netlist that is placed) and, in the same run,
    a ``-noflatten`` synthesis whose per-module ``stat`` gives the resource breakdown
-   (frozen / trainable / buffers / host link / board and glue, classified by module name);
+   (frozen / trainable / buffers / host link / board and glue, classified by module name).
+   When every multiplier fits the DSP budget, the design is read again with
+   ``SF_ECP5_DSP`` defined: each ``rtl/sf_mul.sv`` becomes one MULT18X18D with its own
+   input and output registers (``fpga/ecp5/sf_ecp5_mult18.v``); otherwise the
+   multipliers stay inferred and the budget moves some of them into LUTs;
 5. **nextpnr-ecp5** with a fixed seed (``--seed``; ``--seeds K`` tries K seeds and keeps
    the one with the best worst-clock margin) and **ecppack**;
 6. ``<out>/<board>.bit``, ``<out>/report.json`` and ``<out>/report.md``.
@@ -34,7 +38,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Callable
 
-from . import REPO_ROOT, RTL_DIR, soc
+from . import ECP5_RTL_DIR, REPO_ROOT, RTL_DIR, soc
 from .fileio import write_text
 from .netdesc import Network
 from .render import header, render
@@ -183,7 +187,8 @@ def make_pll(board: Board, mhz: float, module: str, work: Path, made_from: list[
 # --------------------------------------------------------------------------------------
 
 CATEGORIES = ("frozen", "trainable", "buffers", "host_link", "board_and_glue")
-TRAINABLE = {"sf_tconv", "sf_blend", "sf_shuffle", "sf_class_head", "sf_weight_mem"}
+TRAINABLE = {"sf_tconv", "sf_blend", "sf_shuffle", "sf_class_head", "sf_weight_mem", "sf_mul",
+             "sf_ecp5_mult18"}
 BUFFERS = {"sf_window", "sf_fifo", "sf_fork", "sf_join", "sf_repeat"}
 HOST_LINK = {"sf_hostlink"}
 #: Report key -> ECP5 cell types counted under it.
@@ -318,16 +323,19 @@ def check_options(opt: FpgaOptions) -> Board:
     return board
 
 
-def _read_script(pll: str, names: list[str], top: str) -> str:
+def _read_script(pll: str, names: list[str], top: str, dsp: str | None = None) -> str:
     """Read the design, hierarchy kept (one module per instance), coarse clean-up; writes
     ``pre.il`` for the synthesis and ``mul.il`` (every multiplier with its widths) for the
     DSP budget.  SystemVerilog goes through the yosys-slang frontend (``read_slang``: full
     IEEE 1800-2017, which the generated RTL needs); the PLL file is read first by yosys
     itself so that its EHXPLLL stays a primitive (slang then sees ``<pll>`` as an
-    already-loaded module).  ``-j 1``: WebAssembly has no threads."""
+    already-loaded module).  With *dsp* (the copy of ``sf_ecp5_mult18.v``) the same holds
+    for the registered DSP wrapper, and ``SF_ECP5_DSP`` selects it in ``sf_mul``.
+    ``-j 1``: WebAssembly has no threads."""
     return "\n".join([
         f"read_verilog -sv {pll}",
-        f"read_slang -j 1 --top {top} --keep-hierarchy {' '.join(names)}",
+        *([f"read_verilog {dsp}"] if dsp else []),
+        f"read_slang -j 1{' -D SF_ECP5_DSP' if dsp else ''} --top {top} --keep-hierarchy {' '.join(names)}",
         f"hierarchy -top {top}",
         "proc", "opt_expr", "opt_clean", "wreduce",
         "write_rtlil pre.il",
@@ -361,6 +369,9 @@ def _synth_script(top: str, json_name: str, lut_multipliers: list[str]) -> str:
 
 #: nextpnr-ecp5 routers.
 ROUTERS = ("router1", "router2")
+
+#: The registered MULT18X18D wrapper that ``rtl/sf_mul.sv`` instantiates under SF_ECP5_DSP.
+DSP_WRAPPER = ECP5_RTL_DIR / "sf_ecp5_mult18.v"
 
 #: MULT18X18D of the ECP5 devices (sysDSP: 2 per slice).
 DEVICE_MULT18 = {"LFE5U-12F": 28, "LFE5U-25F": 28, "LFE5U-45F": 72, "LFE5U-85F": 156}
@@ -577,10 +588,18 @@ def build(net: Network, frozen: list[ConvWeights], opt: FpgaOptions,
     lut_mults = choose_lut_multipliers(mult18, budget)
     dsp = {"mult18_needed": sum(mult18.values()), "budget": budget,
            "lut_multiplier_instances": [instance_path(m, top) for m in lut_mults],
-           "mult18_moved_to_luts": sum(mult18[m] for m in lut_mults)}
+           "mult18_moved_to_luts": sum(mult18[m] for m in lut_mults),
+           "registered_dsps": not lut_mults}
     if lut_mults:
         log(f"fpga: {dsp['mult18_needed']} MULT18X18D needed, {budget} in the budget: "
             f"{dsp['mult18_moved_to_luts']} multipliers of {len(lut_mults)} modules go to LUTs (booth)")
+    else:
+        # Everything fits: read again, the multipliers as DSPs with their own registers.
+        log("fpga: yosys read with SF_ECP5_DSP (every multiplier a registered MULT18X18D) ...")
+        dsp_name = f"src/{len(sources):02d}_{DSP_WRAPPER.name}"
+        shutil.copyfile(DSP_WRAPPER, work / dsp_name)
+        write_text(work / "read.ys", _read_script(pll_name, names, top, dsp=dsp_name))
+        _yosys(work, "read")
     log("fpga: yosys synth_ecp5 ...")
     write_text(work / "synth.ys", _synth_script(top, json_name, lut_mults))
     _yosys(work, "synth")
@@ -709,7 +728,9 @@ def to_markdown(r: dict[str, Any]) -> str:
         f"- DSP budget: {r['dsp_budget']['mult18_needed']} MULT18X18D needed, budget "
         f"{r['dsp_budget']['budget']}; {r['dsp_budget']['mult18_moved_to_luts']} multipliers in LUTs"
         + (" (" + ", ".join(r['dsp_budget']['lut_multiplier_instances']) + ")"
-           if r['dsp_budget']['lut_multiplier_instances'] else ""),
+           if r['dsp_budget']['lut_multiplier_instances'] else "")
+        + ("; DSPs with their own input and output registers (SF_ECP5_DSP)"
+           if r['dsp_budget'].get('registered_dsps') else "; DSPs inferred, without registers"),
         f"- wall time {r['wall_seconds']:g} s (" + ", ".join(f"{k} {v:g} s" for k, v in r["step_seconds"].items())
         + ")",
         f"- bitstream `{r['bitstream']}` ({r['bitstream_bytes']} bytes)",
@@ -764,17 +785,22 @@ def programmer_command(board: Board, bitstream: Path, flash: bool = False) -> li
 def module_fmax(sources: list[Path], top: str, work: Path, *, board: str = DEFAULT_BOARD,
                 mhz: float = 150.0, seed: int = 1, router: str = "router2",
                 timing_weight: int = DEFAULT_TIMING_WEIGHT,
-                timeout: float | None = None) -> dict[str, Any]:
+                timeout: float | None = None, registered_dsps: bool = False) -> dict[str, Any]:
     """Fmax of module *top* alone on *board*'s device: yosys ``synth_ecp5`` and
     ``nextpnr-ecp5 --out-of-context`` (no IO buffers, ports left unplaced, the clock
     constrained to *mhz*).  Measures a block's own logic, e.g. a frozen convolution block
-    for the adder-levels-per-stage default.  Returns resources and the achieved MHz;
-    ``routed`` is False (fmax 0) when nextpnr did not finish within *timeout* seconds."""
+    for the adder-levels-per-stage default.  *registered_dsps*: multipliers as in
+    :func:`build` when they fit (``SF_ECP5_DSP``).  Returns resources and the achieved
+    MHz; ``routed`` is False (fmax 0) when nextpnr did not finish within *timeout* s.
+    The netlist is ``<work>/ooc.json``."""
     b = get_board(board)
     work = Path(work).resolve()
     work.mkdir(parents=True, exist_ok=True)
-    names = _copy_sources(library_closure(list(sources)), work)
-    (work / "ooc.ys").write_text(f"read_slang -j 1 --top {top} {' '.join(names)}\n"
+    lib = library_closure(list(sources))
+    names = _copy_sources(lib + ([DSP_WRAPPER] if registered_dsps else []), work)
+    read = (f"read_verilog {names.pop()}\nread_slang -j 1 -D SF_ECP5_DSP" if registered_dsps
+            else "read_slang -j 1")
+    (work / "ooc.ys").write_text(f"{read} --top {top} {' '.join(names)}\n"
                                  f"synth_ecp5 -top {top} -cmp2softlogic -json ooc.json\n"
                                  "tee -q -o ooc_stat.json stat -json\n")
     t0 = time.perf_counter()

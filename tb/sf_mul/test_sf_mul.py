@@ -16,6 +16,7 @@ cocotb tests (run for every parameter set):
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -23,7 +24,7 @@ import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
 
-from semifreddo import RTL_DIR
+from semifreddo import ECP5_RTL_DIR, RTL_DIR
 from semifreddo.simulate import run_cocotb
 from semifreddo.toolchain import lint
 
@@ -134,6 +135,8 @@ SHAPES = [
     (32, 32, 0, 1, 64),
 ]
 IMPLS = {"generic": {}, "ecp5": {"SF_ECP5_DSP": 1}}
+#: The ECP5 branch's primitive wrapper and this folder's model of the primitive.
+ECP5_SOURCES = [ECP5_RTL_DIR / "sf_ecp5_mult18.v", Path(HERE) / "MULT18X18D.sv"]
 
 
 def _params(shape) -> dict[str, int]:
@@ -142,7 +145,7 @@ def _params(shape) -> dict[str, int]:
 
 
 def _sources(impl: str) -> list:
-    return [RTL_DIR / "sf_mul.sv"] + ([os.path.join(HERE, "MULT18X18D.sv")] if impl == "ecp5" else [])
+    return [RTL_DIR / "sf_mul.sv"] + (ECP5_SOURCES if impl == "ecp5" else [])
 
 
 def _name(shape, impl: str) -> str:
