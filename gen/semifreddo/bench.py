@@ -295,7 +295,11 @@ def cmos_breakdown(files: Iterable[Path], top: str, net_name: str) -> dict[str, 
     """CMOS proxy by part and memory model: ``synth -noabc`` with the hierarchy kept (one module
     per instance), each module's RAM arrays in a submodule of their own (their flip-flop cost),
     memories listed before ``memory_map`` (their words, width and ports: the SRAM models)."""
-    script = (f"synth -noabc -top {top} -run begin:fine; "
+    # Multipliers (sf_mul) are inlined into their owners first: an owner's shared operand
+    # (a window tap into every group) then has one register, as in the flat synthesis.
+    script = ("setattr -mod -set keep_hierarchy 1 *; setattr -mod -unset keep_hierarchy sf_mul$*; "
+              "flatten -noscopeinfo; setattr -mod -unset keep_hierarchy *; "
+              f"synth -noabc -top {top} -run begin:fine; "
               f"select {RAM_SELECT}; write_json -selected rams.json; select -clear; "
               f"setattr -set submod \"{RAM_SUBMOD}\" {RAM_SELECT}; submod; "
               f"synth -noabc -top {top} -run fine:check; {CMOS_STAT}")

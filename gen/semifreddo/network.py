@@ -32,7 +32,8 @@ GENERATOR = "semifreddo.network"
 
 #: Library modules of a whole network, in compile order (packages first).
 LIBRARY = ["sf_fifo.sv", "sf_mul.sv", "sf_axil_cpuif.sv", "sf_window.sv", "sf_weight_mem.sv", "sf_fork.sv",
-           "sf_join.sv", "sf_blend.sv", "sf_shuffle.sv", "sf_repeat.sv", "sf_tconv.sv", "sf_class_head.sv", "sf_reset_sync.sv"]
+           "sf_join.sv", "sf_blend.sv", "sf_shuffle.sv", "sf_repeat.sv", "sf_tconv.sv", "sf_class_head.sv",
+           "sf_reset_pipe.sv"]
 
 #: The 4-deep stream slices between blocks (docs/architecture.md, "Timing on ECP5"), one
 #: value for all: sf_join's InSlice in every join of a network (the blends', the
@@ -40,6 +41,12 @@ LIBRARY = ["sf_fifo.sv", "sf_mul.sv", "sf_axil_cpuif.sv", "sf_window.sv", "sf_we
 #: depends on a valid from across the chip; and the blends' and shuffles' OutSlice, so a
 #: consumer's ready reaches only an output FIFO, not the enables of every stage.
 STREAM_SLICES = "1'b1"
+
+#: Flops of each reset-tree leaf (``sf_reset_pipe``) between the reset input and a
+#: block's (or a SoC part's) asynchronous clears: 2, so the placer can put one hop of
+#: the route across the chip into each clock (docs/architecture.md, "Timing on ECP5"),
+#: and an asynchronously asserted input is resolved before it reaches a block.
+RESET_PIPE_STAGES = 2
 
 
 @dataclass
@@ -560,6 +567,7 @@ def generate(net: Network, frozen: list[ConvWeights], out_dir: str | Path) -> Ne
     text = render("network_top.sv.mako", top=top, net=net, m=m, nl=nl, b=builder, outs=outputs_of(net),
                   shuffle="shuffle" in m.registers, repeats="repeats" in m.registers,
                   alphas=[r for r in m.settings if r.array], rw=clog2(net.max_repeats + 1),
+                  reset_pipe=RESET_PIPE_STAGES,
                   header=header(GENERATOR, "network_top.sv.mako", made_from))
     path = out_dir / f"{top}.sv"
     write_text(path, text)

@@ -58,7 +58,7 @@ def generate(net: Network, frozen: list[ConvWeights], out_dir: str | Path, *, cl
     text = render("soc.sv.mako", top=top, net=net, nd=net_design, outs=net_design.outputs,
                   regs_aw=net_design.regs.addr_width, stream_aw=STREAM_ADDR_WIDTH,
                   sel_bit=STREAM_BASE.bit_length() - 1, clk_hz=clk_hz, baud=baud, item_bits=ITEM_BITS,
-                  in_depth=in_depth, out_depth=out_depth,
+                  in_depth=in_depth, out_depth=out_depth, reset_pipe=network.RESET_PIPE_STAGES,
                   header=header(GENERATOR, "soc.sv.mako", [f"{src} (build ID {net.build_id:016x})"]))
     path = out_dir / f"{top}.sv"
     write_text(path, text)

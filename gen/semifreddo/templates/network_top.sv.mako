@@ -80,15 +80,15 @@ module ${top} (
   logic enable, start, active_bank, frame_bank, frame_start, frame_done, frame_err;
 
   // Reset tree (timing: one net to every flop of the network crossed the chip): rst_ni
-  // reaches one retiming flop per block, and one for this module's own logic and the
-  // register slave (sf_reset_sync, Stages = 1), each placed next to its loads.
-  // Assertion stays asynchronous; the whole network leaves reset together, one clock
-  // after rst_ni rises (rst_ni must rise synchronously to clk_i).
+  // reaches one pipelined leaf per block, and one for this module's own logic and the
+  // register slave (sf_reset_pipe: ${reset_pipe} flops), whose last flop sits next to its loads.
+  // The whole network enters and leaves reset together, ${reset_pipe} clocks after rst_ni
+  // falls or rises (rst_ni must rise synchronously to clk_i; hold it ${reset_pipe + 1} clocks).
   logic rst_top_n;
-  sf_reset_sync #(.Stages(1)) u_rst_top (.clk_i, .rst_ni, .rst_no(rst_top_n));
+  sf_reset_pipe #(.Stages(${reset_pipe})) u_rst_top (.clk_i, .rst_ni, .rst_no(rst_top_n));
 % for i in nl.insts:
   logic rst_${i.name.removeprefix("u_")}_n;
-  sf_reset_sync #(.Stages(1)) u_rst_${i.name.removeprefix("u_")} (.clk_i, .rst_ni, .rst_no(rst_${i.name.removeprefix("u_")}_n));
+  sf_reset_pipe #(.Stages(${reset_pipe})) u_rst_${i.name.removeprefix("u_")} (.clk_i, .rst_ni, .rst_no(rst_${i.name.removeprefix("u_")}_n));
 % endfor
 % if shuffle:
   logic [1:0] shuffle;

@@ -17,13 +17,13 @@ module ${top} (
 );
 
   // ---------------------------------------------------------------- reset tree
-  // As in the network top: rst_ni reaches one retiming flop per part (sf_reset_sync,
-  // Stages = 1), placed next to its loads, not every flop of the host link and bridges.
+  // As in the network top: rst_ni reaches one pipelined leaf per part (sf_reset_pipe,
+  // ${reset_pipe} flops), not every flop of the host link and bridges.
   logic rst_link_n, rst_split_n, rst_stream_n, rst_led_n;
-  sf_reset_sync #(.Stages(1)) u_rst_link   (.clk_i, .rst_ni, .rst_no(rst_link_n));
-  sf_reset_sync #(.Stages(1)) u_rst_split  (.clk_i, .rst_ni, .rst_no(rst_split_n));
-  sf_reset_sync #(.Stages(1)) u_rst_stream (.clk_i, .rst_ni, .rst_no(rst_stream_n));
-  sf_reset_sync #(.Stages(1)) u_rst_led    (.clk_i, .rst_ni, .rst_no(rst_led_n));
+  sf_reset_pipe #(.Stages(${reset_pipe})) u_rst_link   (.clk_i, .rst_ni, .rst_no(rst_link_n));
+  sf_reset_pipe #(.Stages(${reset_pipe})) u_rst_split  (.clk_i, .rst_ni, .rst_no(rst_split_n));
+  sf_reset_pipe #(.Stages(${reset_pipe})) u_rst_stream (.clk_i, .rst_ni, .rst_no(rst_stream_n));
+  sf_reset_pipe #(.Stages(${reset_pipe})) u_rst_led    (.clk_i, .rst_ni, .rst_no(rst_led_n));
 
   // ---------------------------------------------------------------- host link
   logic [31:0] h_awaddr, h_araddr;
