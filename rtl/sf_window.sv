@@ -407,8 +407,13 @@ module sf_window #(
       end
     end
 
+    // Stage-1 data loads on every advance, not only on a slot: without a slot valid1_q
+    // drops and the values are never used.  So its clock enable is adv alone (two flops
+    // and a LUT), not s_axis_tvalid from the producer (timing: a trainable block's input
+    // valid, 4.6 ns of route, then two LUTs and 4.9 ns of route to these enables, was a
+    // build's critical path).
     always_ff @(posedge clk_i) begin
-      if (slot) begin
+      if (adv) begin
         // A flush slot's pixel is never visible (it is always a masked bottom row).
         pix1_q   <= s_axis_tdata;
         addr1_q  <= slot_x_q;
