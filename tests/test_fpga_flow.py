@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -119,9 +120,29 @@ def test_report_complete_and_consistent(flow):
     assert math.isclose(cp["ns"], 1000 / r["fmax_mhz"]["clk"], rel_tol=0.01), (cp, r["fmax_mhz"])
     assert 0 < cp["routing_ns"] < cp["ns"], cp
     assert "endpoints with negative slack" in (out / "report.md").read_text()
+    # late endpoints (detailed timing report): every one placed in a part; data arriving
+    # after the period is negative slack, so the count cannot exceed the histogram's
+    late = r["timing_detail"]["late_endpoints"]
+    assert 0 < late["endpoints"] and 0 <= late["count"] <= min(fail["at_most"], late["endpoints"]), (late, fail)
+    assert sum(late["by_part"].values()) == late["count"] >= sum(b["late"] for b in late["blocks"])
+    assert all(b["worst_ns"] > 1000 / r["target_mhz"] for b in late["blocks"]), late["blocks"]
     assert r["seed"] == 1 and [s["seed"] for s in r["seeds_tried"]] == [1]
     assert r["wall_seconds"] > 0
     assert (out / "report.md").read_text().startswith(f"# FPGA build: {net.name} on {BOARD}")
+
+
+@pytest.mark.slow
+def test_reset_root_on_global_net(flow):
+    """The board top's reset root (sf_ecp5_gbuf, a DCCA) is routed on a global net to the
+    first flops of the reset-tree leaves, not through fabric routing."""
+    _, out, _ = flow
+    log = (out / "work" / "nextpnr_s1.log").read_text()
+    assert re.search(r"routing clock net rst_n using global \d+", log), \
+        [ln for ln in log.splitlines() if "global" in ln]
+    data = json.loads((out / "work" / "nextpnr_s1.json").read_text())
+    reset = [n for n in data["detailed_net_timings"] if n["net"] == "rst_n"]
+    assert len(reset) == 1 and reset[0]["driver"].endswith("u_rst_gbuf.u_dcca"), reset
+    assert len(reset[0]["endpoints"]) >= 5   # the SoC's and the network's reset leaves
 
 
 @pytest.mark.slow
@@ -332,9 +353,35 @@ def test_choose_lut_multipliers(per_module, budget, expected):
     assert sum(v for k, v in per_module.items() if k not in chosen) <= budget
 
 
+def test_late_endpoints():
+    """Late = latest arrival after the period of the endpoint's clock; counted per part (the
+    cell's innermost known instance) and per block; endpoints of unconstrained clocks and
+    cells outside any instance are not late / board glue."""
+    data = {"fmax": {"clk": {"achieved": 80.0, "constraint": 100.0}},
+            "detailed_net_timings": [
+                {"net": "n1", "endpoints": [
+                    {"cell": "u_design.u_net.u_frozen_b1.u_dot.x_q", "event": "posedge clk", "delay": [1.0, 10.5]},
+                    {"cell": "u_design.u_net.u_frozen_b1.y_q", "event": "posedge clk", "delay": [1.0, 9.9]},
+                    {"cell": "u_design.u_net.u_a_b0.gen_g[0].u_mul.p_q", "event": "posedge clk", "delay": [2.0, 12.0]},
+                    {"cell": "u_design.u_net.u_a_b0.s_q", "event": "posedge clk", "delay": [10.1, 10.2]},
+                    {"cell": "rst_q", "event": "posedge clk", "delay": [0.5, 11.0]},
+                    {"cell": "u_design.u_net.u_a_b0.t_q", "event": "posedge other", "delay": [0.5, 50.0]}]}]}
+    modules = {"u_design.u_net.u_frozen_b1": "net_frozen_b1", "u_design.u_net.u_frozen_b1.u_dot": "net_frozen_b1_dot",
+               "u_design.u_net.u_a_b0": "sf_tconv", "u_design.u_net.u_a_b0.gen_g[0].u_mul": "sf_mul",
+               "u_design": "net_soc"}
+    late = fpga.late_endpoints(data, modules, "net")
+    assert (late["count"], late["endpoints"]) == (4, 6)
+    assert late["by_part"] == {"frozen": 1, "trainable": 2, "buffers": 0, "host_link": 0, "board_and_glue": 1}
+    assert late["blocks"] == [{"block": "u_design.u_net.u_a_b0", "late": 2, "worst_ns": 12.0},
+                              {"block": "(top)", "late": 1, "worst_ns": 11.0},
+                              {"block": "u_design.u_net.u_frozen_b1", "late": 1, "worst_ns": 10.5}]
+
+
 def test_instance_path():
     assert fpga.instance_path("\\sf_tconv$ulx3s_85f_top.u_design.u_net.u_a_b0", "ulx3s_85f_top") == \
         "u_design.u_net.u_a_b0"
+    stat = {"modules": {"\\top": {}, "\\sf_fifo$top.u_a.gen_x[1].u_f": {}, "$paramod$ab\\sf_mul$top.u_m": {}}}
+    assert fpga.instance_modules(stat, "top") == {"u_a.gen_x[1].u_f": "sf_fifo"}
 
 
 def test_breakdown_counts_instances():

@@ -323,18 +323,18 @@ def check_options(opt: FpgaOptions) -> Board:
     return board
 
 
-def _read_script(pll: str, names: list[str], top: str, dsp: str | None = None) -> str:
+def _read_script(primitives: list[str], names: list[str], top: str, dsp: bool = False) -> str:
     """Read the design, hierarchy kept (one module per instance), coarse clean-up; writes
     ``pre.il`` for the synthesis and ``mul.il`` (every multiplier with its widths) for the
     DSP budget.  SystemVerilog goes through the yosys-slang frontend (``read_slang``: full
-    IEEE 1800-2017, which the generated RTL needs); the PLL file is read first by yosys
-    itself so that its EHXPLLL stays a primitive (slang then sees ``<pll>`` as an
-    already-loaded module).  With *dsp* (the copy of ``sf_ecp5_mult18.v``) the same holds
-    for the registered DSP wrapper, and ``SF_ECP5_DSP`` selects it in ``sf_mul``.
+    IEEE 1800-2017, which the generated RTL needs).  *primitives* are the plain Verilog
+    files that instantiate ECP5 primitives (the PLL, the global buffer, with *dsp* the
+    registered DSP wrapper): yosys reads them first with its own frontend, so that the
+    primitives keep their parameters and slang sees already-loaded modules.  *dsp*
+    defines ``SF_ECP5_DSP``, which selects the DSP wrapper in ``sf_mul``.
     ``-j 1``: WebAssembly has no threads."""
     return "\n".join([
-        f"read_verilog -sv {pll}",
-        *([f"read_verilog {dsp}"] if dsp else []),
+        *(f"read_verilog -sv {name}" for name in primitives),
         f"read_slang -j 1{' -D SF_ECP5_DSP' if dsp else ''} --top {top} --keep-hierarchy {' '.join(names)}",
         f"hierarchy -top {top}",
         "proc", "opt_expr", "opt_clean", "wreduce",
@@ -372,6 +372,8 @@ ROUTERS = ("router1", "router2")
 
 #: The registered MULT18X18D wrapper that ``rtl/sf_mul.sv`` instantiates under SF_ECP5_DSP.
 DSP_WRAPPER = ECP5_RTL_DIR / "sf_ecp5_mult18.v"
+#: The DCCA wrapper that puts the board top's reset root on a global net.
+GBUF_WRAPPER = ECP5_RTL_DIR / "sf_ecp5_gbuf.v"
 
 #: MULT18X18D of the ECP5 devices (sysDSP: 2 per slice).
 DEVICE_MULT18 = {"LFE5U-12F": 28, "LFE5U-25F": 28, "LFE5U-45F": 72, "LFE5U-85F": 156}
@@ -462,12 +464,70 @@ def _yosys(work: Path, name: str) -> None:
         raise ToolError(f"yosys failed (log: {work / f'{name}.log'}): {_last_error(proc)}")
 
 
-def _nextpnr_report(path: Path, log_path: Path) -> dict[str, Any]:
+def _nextpnr_report(path: Path, log_path: Path, modules: dict[str, str] | None = None,
+                    net_name: str = "") -> dict[str, Any]:
+    """fmax, utilisation and timing detail of one nextpnr run.  *modules* (instance path ->
+    module, :func:`instance_modules`) places the late endpoints of a report written with
+    ``--detailed-timing-report`` in the design."""
     data = json.loads(path.read_text())
     fmax = {k.replace("$glbnet$", ""): v for k, v in data.get("fmax", {}).items()}
-    return {"utilization": data.get("utilization", {}), "fmax": fmax,
-            "timing_detail": {"failing_endpoints": failing_endpoints(log_path.read_text()),
-                              "critical_path": critical_path(data.get("critical_paths", []))}}
+    detail = {"failing_endpoints": failing_endpoints(log_path.read_text()),
+              "critical_path": critical_path(data.get("critical_paths", []))}
+    if modules is not None and "detailed_net_timings" in data:
+        detail["late_endpoints"] = late_endpoints(data, modules, net_name)
+    return {"utilization": data.get("utilization", {}), "fmax": fmax, "timing_detail": detail}
+
+
+def instance_modules(stat: dict, top: str) -> dict[str, str]:
+    """Instance path (``u_design.u_net.u_a_b0``) -> module of every instance of a
+    hierarchical ``stat -json`` (read_slang --keep-hierarchy: one module per instance)."""
+    out = {}
+    for name in stat.get("modules", {}):
+        name = name.lstrip("\\")
+        if "$" in name and not name.startswith("$"):   # not yosys' own $paramod modules
+            out[instance_path(name, top)] = base_module(name)
+    return out
+
+
+#: Block level of :func:`late_endpoints`: instance path components kept
+#: (``u_design.u_net.u_frozen_b1``: the SoC's parts and the network's blocks).
+LATE_BLOCK_DEPTH = 3
+#: Blocks listed by :func:`late_endpoints`, most late endpoints first.
+LATE_BLOCKS_LISTED = 12
+
+
+def late_endpoints(data: dict, modules: dict[str, str], net_name: str) -> dict[str, Any]:
+    """Where the design misses its clock, from nextpnr's ``--detailed-timing-report``: its
+    ``detailed_net_timings`` give the latest data arrival at every timing endpoint (flop,
+    DSP and block RAM inputs, distributed RAM writes).  An endpoint is *late* when that
+    arrival exceeds its clock's period.  nextpnr's slack also subtracts the pin's setup time
+    (0 for a flop's DI, up to ~0.4 ns for LSR), so this count sits inside the histogram's
+    ``failing_endpoints`` range, at its low end.  Counted per part (:func:`classify` of the
+    endpoint cell's module) and per block (its instance path cut to
+    :data:`LATE_BLOCK_DEPTH` components), with each block's worst arrival."""
+    period = {f"posedge {clk}": 1000.0 / v["constraint"]
+              for clk, v in data.get("fmax", {}).items() if v.get("constraint")}
+    by_part = {c: 0 for c in CATEGORIES}
+    blocks: dict[str, dict[str, Any]] = {}
+    count = total = 0
+    for net in data["detailed_net_timings"]:
+        for e in net["endpoints"]:
+            total += 1
+            limit = period.get(e.get("event", ""))
+            arrival = max(e["delay"])
+            if limit is None or arrival <= limit:
+                continue
+            count += 1
+            parts = e["cell"].split(".")
+            module = next((modules[p] for k in range(len(parts) - 1, 0, -1)
+                           if (p := ".".join(parts[:k])) in modules), "")
+            by_part[classify(module, net_name) if module else "board_and_glue"] += 1
+            block = ".".join(parts[:min(LATE_BLOCK_DEPTH, len(parts) - 1)]) or "(top)"
+            b = blocks.setdefault(block, {"block": block, "late": 0, "worst_ns": 0.0})
+            b["late"] += 1
+            b["worst_ns"] = round(max(b["worst_ns"], arrival), 2)
+    listed = sorted(blocks.values(), key=lambda b: (-b["late"], -b["worst_ns"]))[:LATE_BLOCKS_LISTED]
+    return {"count": count, "endpoints": total, "by_part": by_part, "blocks": listed}
 
 
 _HIST_UNIT = re.compile(r"\* represents (\d+) endpoint")
@@ -566,8 +626,9 @@ def build(net: Network, frozen: list[ConvWeights], opt: FpgaOptions,
         design=design.top, design_params=design_params, reset_stages=RESET_STAGES,
         lpf_name=f"fpga/boards/{board.lpf}", provider=prov_name,
         header=header(f"{GENERATOR}.build", "board_top.sv.mako", made_from)))
-    sources = library_closure(list(design.sources) + [RTL_DIR / "sf_reset_sync.sv",
-                                                      rtl_dir / f"{pll.module}.sv", rtl_dir / f"{top}.sv"])
+    sources = library_closure(list(design.sources) + [RTL_DIR / "sf_reset_sync.sv", rtl_dir / f"{top}.sv"])
+    # read by yosys' own frontend (see _read_script); the DSP wrapper only with SF_ECP5_DSP
+    primitives = [rtl_dir / f"{pll.module}.sv", GBUF_WRAPPER, DSP_WRAPPER]
     lpf = out / f"{board.name}.lpf"
     lpf_header = header(f"{GENERATOR}.build", f"fpga/boards/{board.lpf}", made_from).replace("// ", "# ")
     # (no constraint for the core clock: nextpnr derives it from the EHXPLLL settings)
@@ -575,13 +636,13 @@ def build(net: Network, frozen: list[ConvWeights], opt: FpgaOptions,
     steps["generate"] = time.perf_counter() - t
     log(f"fpga: design {design.top} from {prov_name}; {len(sources)} source files")
 
-    names = _copy_sources(sources, work)
-    pll_name = names.pop(sources.index(rtl_dir / f"{pll.module}.sv"))
+    names = _copy_sources(sources + primitives, work)
+    names, prim_names = names[:len(sources)], names[len(sources):]
     shutil.copyfile(lpf, work / lpf.name)
     json_name = f"{top}.json"
     t = time.perf_counter()
     log("fpga: yosys read ...")
-    write_text(work / "read.ys", _read_script(pll_name, names, top))
+    write_text(work / "read.ys", _read_script(prim_names[:-1], names, top))
     _yosys(work, "read")
     mult18 = module_mult18((work / "mul.il").read_text())
     budget = DEVICE_MULT18[board.device] if opt.dsp_budget is None else opt.dsp_budget
@@ -596,9 +657,7 @@ def build(net: Network, frozen: list[ConvWeights], opt: FpgaOptions,
     else:
         # Everything fits: read again, the multipliers as DSPs with their own registers.
         log("fpga: yosys read with SF_ECP5_DSP (every multiplier a registered MULT18X18D) ...")
-        dsp_name = f"src/{len(sources):02d}_{DSP_WRAPPER.name}"
-        shutil.copyfile(DSP_WRAPPER, work / dsp_name)
-        write_text(work / "read.ys", _read_script(pll_name, names, top, dsp=dsp_name))
+        write_text(work / "read.ys", _read_script(prim_names, names, top, dsp=True))
         _yosys(work, "read")
     log("fpga: yosys synth_ecp5 ...")
     write_text(work / "synth.ys", _synth_script(top, json_name, lut_mults))
@@ -614,6 +673,7 @@ def build(net: Network, frozen: list[ConvWeights], opt: FpgaOptions,
     brk = breakdown(hier, top, net.name)
 
     # nextpnr, one run per seed; keep the best worst-clock margin.
+    instances = instance_modules(hier, top)
     runs = []
     t = time.perf_counter()
     for seed in range(opt.seed, opt.seed + opt.seeds):
@@ -622,14 +682,15 @@ def build(net: Network, frozen: list[ConvWeights], opt: FpgaOptions,
         t_seed = time.perf_counter()
         cmd = [yowasp("nextpnr-ecp5"), board.nextpnr_device, "--package", board.package,
                "--speed", str(board.speed), "--json", json_name, "--lpf", lpf.name,
-               "--textcfg", cfg, "--report", rep, "--seed", str(seed), "--router", opt.router,
+               "--textcfg", cfg, "--report", rep, "--detailed-timing-report", "--seed", str(seed),
+               "--router", opt.router,
                "--placer", opt.placer, "--placer-heap-timingweight", str(opt.timing_weight),
                "--timing-allow-fail",
                "--log", f"nextpnr_s{seed}.log", "-q"]
         proc = _run(cmd, work, work / f"nextpnr_s{seed}.out")
         if proc.returncode != 0 or not (work / rep).is_file():
             raise ToolError(f"nextpnr-ecp5 failed (log: {work / f'nextpnr_s{seed}.log'}): {_last_error(proc)}")
-        r = _nextpnr_report(work / rep, work / f"nextpnr_s{seed}.log")
+        r = _nextpnr_report(work / rep, work / f"nextpnr_s{seed}.log", instances, net.name)
         runs.append({"seed": seed, "margin": _margin(r["fmax"]), "report": r, "config": cfg,
                      "seconds": round(time.perf_counter() - t_seed, 1)})
         log(f"fpga:   seed {seed}: " + ", ".join(f"{c} {v['achieved']:.1f} MHz" for c, v in r["fmax"].items()))
@@ -707,6 +768,14 @@ def _timing_lines(detail: dict[str, Any]) -> list[str]:
     if cp:
         lines.append(f"- critical path: {cp['ns']:g} ns ({cp['routing_ns']:g} ns routing), "
                      f"`{cp['from']}` -> `{cp['to']}`")
+    late = detail.get("late_endpoints")
+    if late:
+        lines.append(f"- late endpoints (data after the clock period, setup not counted): {late['count']} "
+                     f"of {late['endpoints']}; by part: "
+                     + ", ".join(f"{c} {n}" for c, n in late["by_part"].items() if n))
+        if late["blocks"]:
+            lines.append("  - most late endpoints: " + ", ".join(
+                f"`{b['block']}` {b['late']} (worst {b['worst_ns']:g} ns)" for b in late["blocks"]))
     return lines
 
 

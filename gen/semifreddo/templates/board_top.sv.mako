@@ -3,7 +3,7 @@ ${header}
 // speed grade ${board.speed}): PLL, reset synchroniser and one UART-controlled design.
 //
 //   clk_25mhz_i -> ${pll_module} -> clk (${"%.6g" % clk_mhz} MHz) ------------------+
-//   btn_i[0] (PWR, active low) & PLL lock -> sf_reset_sync -> rst_n -> ${design}
+//   btn_i[0] (PWR, active low) & PLL lock -> sf_reset_sync -> global buffer -> rst_n -> ${design}
 //   ftdi_txd_i (FT231X -> FPGA) -> uart_rx_i   uart_tx_o -> ftdi_rxd_o (FPGA -> FT231X)
 //   led_o <- design's led_o
 //
@@ -16,7 +16,7 @@ module ${top} (
   output logic [7:0] led_o
 );
 
-  logic clk, pll_locked, rst_n_async, rst_n;
+  logic clk, pll_locked, rst_n_async, rst_n_sync, rst_n;
 
   ${pll_module} u_pll (
     .clk_i   (clk_25mhz_i),
@@ -31,7 +31,14 @@ module ${top} (
   sf_reset_sync #(.Stages(${reset_stages})) u_reset_sync (
     .clk_i (clk),
     .rst_ni(rst_n_async),
-    .rst_no(rst_n)
+    .rst_no(rst_n_sync)
+  );
+
+  // The reset root reaches the first flop of every reset-tree leaf, all over the die:
+  // a global net, not fabric routing (fpga/ecp5/sf_ecp5_gbuf.v).
+  sf_ecp5_gbuf u_rst_gbuf (
+    .i(rst_n_sync),
+    .o(rst_n)
   );
 
   ${design}${" #(" + ", ".join(f".{k}({v})" for k, v in design_params) + ")" if design_params else ""} u_design (
