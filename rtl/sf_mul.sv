@@ -12,6 +12,9 @@
 // Two implementations with the same cycle behaviour:
 // * gen_generic (default): behavioural registers and `*`; synthesis infers a multiplier
 //   between them (Yosys: MULT18X18D slices without their registers, or LUTs).
+// * gen_ecp5_split (`SF_ECP5_DSP`, a of 19..35 bits, b <= 18): two such MULT18X18D, one
+//   for a's low 17 bits, one for the rest, their products added after the DSPs' output
+//   registers (p_o is then that sum, not a register; the class head's pooled sums).
 // * gen_ecp5 (`SF_ECP5_DSP` defined and both operands <= 18 bits; the FPGA flow of
 //   fpga.py defines it when every multiplier of the design fits the device's DSP budget):
 //   fpga/ecp5/sf_ecp5_mult18.v, one ECP5 MULT18X18D with its input registers (loaded on
@@ -47,9 +50,11 @@ module sf_mul #(
   end
 
 `ifdef SF_ECP5_DSP
-  localparam bit Ecp5 = (AWidth <= 18) && (BWidth <= 18);   // one MULT18X18D
+  localparam bit Ecp5      = (AWidth <= 18) && (BWidth <= 18);   // one MULT18X18D
+  localparam bit Ecp5Split = (AWidth > 18) && (AWidth <= 35) && (BWidth <= 18);   // two
 `else
-  localparam bit Ecp5 = 1'b0;
+  localparam bit Ecp5      = 1'b0;
+  localparam bit Ecp5Split = 1'b0;
 `endif
 
   if (Ecp5) begin : gen_ecp5
@@ -76,6 +81,48 @@ module sf_mul #(
 
     logic unused_p;
     assign unused_p = ^{p_ext, p36};   // bits above the exact product or PWidth
+`endif
+  end else if (Ecp5Split) begin : gen_ecp5_split
+`ifdef SF_ECP5_DSP
+    // a = hi * 2^17 + lo: lo = a[16:0] unsigned, hi = a[AWidth-1:17] with a's sign (2..18
+    // bits).  One registered MULT18X18D per part, both loaded like gen_ecp5's; the two
+    // partial products are added after the DSPs' output registers, so p_o is that sum,
+    // not a register (same cycle behaviour; the owner registers p_o where it lands).
+    localparam int unsigned HiW = AWidth - 17;
+    logic [17:0] lo18, hi18, b18;
+    assign lo18 = 18'(a_i[16:0]);
+    assign hi18 = ASigned ? 18'(signed'(a_i[AWidth-1:17])) : 18'(a_i[AWidth-1:17]);
+    assign b18  = BSigned ? 18'(signed'(b_i)) : 18'(b_i);
+    logic [35:0] p_lo36, p_hi36;
+    sf_ecp5_mult18 u_dsp_lo (
+      .clk_i,
+      .ce_in_i    (in_en_i),
+      .ce_out_i   (out_en_i),
+      .a_i        (lo18),
+      .b_i        (b18),
+      .signed_a_i (1'b0),
+      .signed_b_i (BSigned),
+      .p_o        (p_lo36)
+    );
+    sf_ecp5_mult18 u_dsp_hi (
+      .clk_i,
+      .ce_in_i    (in_en_i),
+      .ce_out_i   (out_en_i),
+      .a_i        (hi18),
+      .b_i        (b18),
+      .signed_a_i (ASigned),
+      .signed_b_i (BSigned),
+      .p_o        (p_hi36)
+    );
+    // Each partial product is exact in 36 bits; extended by its own signedness.
+    logic [AxW+BxW-1:0] lo_ext, hi_ext, p_ext;
+    assign lo_ext = BSigned ? (AxW+BxW)'(signed'(p_lo36)) : (AxW+BxW)'(p_lo36);
+    assign hi_ext = (ASigned || BSigned) ? (AxW+BxW)'(signed'(p_hi36)) : (AxW+BxW)'(p_hi36);
+    assign p_ext  = (hi_ext << 17) + lo_ext;
+    assign p_o    = p_ext[PWidth-1:0];
+
+    logic unused_p;
+    assign unused_p = ^{p_ext, p_lo36, p_hi36, HiW[0]};
 `endif
   end else begin : gen_generic
     // The operands at their own widths (AxW, BxW), so the inferred multiplier has the

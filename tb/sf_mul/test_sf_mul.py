@@ -131,8 +131,10 @@ SHAPES = [
     (18, 18, 0, 0, 38),
     (18, 18, 1, 0, 36),
     (12, 7, 1, 1, 10),
-    (21, 8, 1, 1, 29),    # wider than a DSP port: inferred in both implementations
-    (32, 32, 0, 1, 64),
+    (21, 8, 1, 1, 29),    # sf_class_head: a wider than a DSP port, two DSPs in ecp5
+    (35, 18, 0, 1, 53),   # the widest split: hi 18 bits unsigned, b signed
+    (19, 18, 1, 0, 30),   # the narrowest split (hi 2 bits), truncated product
+    (32, 32, 0, 1, 64),   # both wider: inferred in both implementations
 ]
 IMPLS = {"generic": {}, "ecp5": {"SF_ECP5_DSP": 1}}
 #: The ECP5 branch's primitive wrapper and this folder's model of the primitive.
