@@ -41,7 +41,7 @@ bench: $(STAMP)
 	$(SF) bench
 
 fpga: $(STAMP)
-	$(SF) fpga --board $(BOARD) --net $(NET) $(if $(MHZ),--mhz $(MHZ)) $(if $(SEEDS),--seeds $(SEEDS)) $(if $(DSP_BUDGET),--dsp-budget $(DSP_BUDGET)) $(if $(TIMING_WEIGHT),--timing-weight $(TIMING_WEIGHT)) $(if $(PLACER),--placer $(PLACER))
+	$(SF) fpga --board $(BOARD) --net $(NET) $(if $(MHZ),--mhz $(MHZ)) $(if $(SEEDS),--seeds $(SEEDS)) $(if $(JOBS),--jobs $(JOBS)) $(if $(DSP_BUDGET),--dsp-budget $(DSP_BUDGET)) $(if $(TIMING_WEIGHT),--timing-weight $(TIMING_WEIGHT)) $(if $(PLACER),--placer $(PLACER))
 
 # Each frozen block alone (out of context) at MHZ (default 150), BLOCKS=0,1 for some of them,
 # DATAPATH_ONLY=1 for the shift-add datapaths only:

@@ -274,6 +274,7 @@ def test_generated_rtl_lints(flow):
     (["fpga", "--mhz", "40"], "--mhz"),
     (["fpga", "--mhz", "nan"], "--mhz"),
     (["fpga", "--seeds", "0"], "--seeds"),
+    (["fpga", "--jobs", "0"], "--jobs"),
     (["fpga", "--dsp-budget", "-1"], "--dsp-budget"),
     (["fpga", "--router", "router3"], "--router"),
     (["fpga", "--placer", "sa2"], "--placer"),

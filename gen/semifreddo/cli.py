@@ -180,7 +180,7 @@ def cmd_fpga(args: argparse.Namespace) -> int:
     from . import fpga, weights
 
     mhz = args.mhz if args.mhz is not None else (fpga.FROZEN_TARGET_MHZ if args.frozen_blocks else 100.0)
-    opt = fpga.FpgaOptions(board=args.board, seed=args.seed, seeds=args.seeds, mhz=mhz,
+    opt = fpga.FpgaOptions(board=args.board, seed=args.seed, seeds=args.seeds, jobs=args.jobs, mhz=mhz,
                            dsp_budget=args.dsp_budget, router=args.router,
                            placer=args.placer or fpga.DEFAULT_PLACER,
                            timing_weight=(fpga.DEFAULT_TIMING_WEIGHT if args.timing_weight is None
@@ -320,6 +320,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--board", default="ulx3s-85f", help="ulx3s-85f (default), ulx3s-12f, ulx3s-25f, ulx3s-45f")
     sp.add_argument("--seed", type=int, default=1, help="nextpnr placement seed (first one tried)")
     sp.add_argument("--seeds", type=int, default=1, help="try this many seeds, keep the best timing")
+    sp.add_argument("--jobs", type=int, default=1,
+                    help="nextpnr runs at a time with --seeds (each uses one core and a few GB)")
     sp.add_argument("--mhz", type=float, default=None,
                     help="core clock (PLL), >= 48 for the host link (default 100; with --frozen-blocks: "
                          "the constraint, default 150)")

@@ -26,6 +26,7 @@ a failing tool raises :class:`ToolError` naming its log file.
 
 from __future__ import annotations
 
+import concurrent.futures
 import importlib.util
 import json
 import math
@@ -292,6 +293,7 @@ class FpgaOptions:
     board: str = DEFAULT_BOARD
     seed: int = 1
     seeds: int = 1
+    jobs: int = 1                   # nextpnr runs at a time (one core each: WebAssembly)
     mhz: float = 100.0
     dsp_budget: int | None = None   # MULT18X18D the design may use; None: all of the device's
     router: str = "router2"         # nextpnr --router (router2: much faster on congested designs)
@@ -308,6 +310,8 @@ def check_options(opt: FpgaOptions) -> Board:
                        f"and needs >= {MIN_MHZ:g} MHz), got {opt.mhz:g}")
     if opt.seeds < 1:
         raise BadInput(f"--seeds: must be >= 1, got {opt.seeds}")
+    if opt.jobs < 1:
+        raise BadInput(f"--jobs: must be >= 1, got {opt.jobs}")
     if opt.router not in ROUTERS:
         raise BadInput(f"--router: must be one of {', '.join(ROUTERS)}, got {opt.router!r}")
     if opt.placer not in PLACERS:
@@ -672,11 +676,10 @@ def build(net: Network, frozen: list[ConvWeights], opt: FpgaOptions,
                        f"{board.device} has {DEVICE_MULT18[board.device]}")
     brk = breakdown(hier, top, net.name)
 
-    # nextpnr, one run per seed; keep the best worst-clock margin.
+    # nextpnr, one run per seed (opt.jobs at a time); keep the best worst-clock margin.
     instances = instance_modules(hier, top)
-    runs = []
-    t = time.perf_counter()
-    for seed in range(opt.seed, opt.seed + opt.seeds):
+
+    def place_and_route(seed: int) -> dict[str, Any]:
         cfg, rep = f"{top}_s{seed}.config", f"nextpnr_s{seed}.json"
         log(f"fpga: nextpnr-ecp5 {board.nextpnr_device} seed {seed} ...")
         t_seed = time.perf_counter()
@@ -691,9 +694,14 @@ def build(net: Network, frozen: list[ConvWeights], opt: FpgaOptions,
         if proc.returncode != 0 or not (work / rep).is_file():
             raise ToolError(f"nextpnr-ecp5 failed (log: {work / f'nextpnr_s{seed}.log'}): {_last_error(proc)}")
         r = _nextpnr_report(work / rep, work / f"nextpnr_s{seed}.log", instances, net.name)
-        runs.append({"seed": seed, "margin": _margin(r["fmax"]), "report": r, "config": cfg,
-                     "seconds": round(time.perf_counter() - t_seed, 1)})
         log(f"fpga:   seed {seed}: " + ", ".join(f"{c} {v['achieved']:.1f} MHz" for c, v in r["fmax"].items()))
+        return {"seed": seed, "margin": _margin(r["fmax"]), "report": r, "config": cfg,
+                "seconds": round(time.perf_counter() - t_seed, 1)}
+
+    t = time.perf_counter()
+    seeds = range(opt.seed, opt.seed + opt.seeds)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=min(opt.jobs, opt.seeds)) as pool:
+        runs = list(pool.map(place_and_route, seeds))   # in seed order; a failure raises here
     steps["nextpnr"] = time.perf_counter() - t
     best = max(runs, key=lambda r: r["margin"])
 
