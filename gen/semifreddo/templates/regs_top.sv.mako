@@ -483,12 +483,14 @@ module ${m.top_module} (
   // here (timing: the memories sit next to their readers, spread over the chip):
   //   request:  the regblock's registered request -> one select flop and one byte-offset
   //             flop per memory (compares with the memories' ends, subtract), the data
-  //             and strobes shared;
+  //             and strobes shared -> a copy of the whole request per memory, which the
+  //             placer puts between the regblock and the memory (session 11: the shared
+  //             data flops reached far memories' LUT RAM writes through 13.5 ns of route);
   //   response: each memory's read data, zeroed unless it acks, into a flop next to it;
   //             then the OR of those and of the acks into the flops the regblock reads.
   // Every window address belongs to exactly one memory (the regblock forwards only
   // [0, ${wb.size})), so every request is answered.  One access at a time (the regblock
-  // keeps one external transaction outstanding).  Latency: 3 clocks more than the
+  // keeps one external transaction outstanding).  Latency: 4 clocks more than the
   // memory's own.
   // ---------------------------------------------------------------------------------
   localparam int unsigned NumMems = ${len(mems)};
@@ -554,9 +556,25 @@ module ${m.top_module} (
 % endif
 % for r in mems:
   // ${r.name}: window bytes [${"%#x" % (r.base - wb.base)}, ${"%#x" % (r.base - wb.base + r.size)})
-  logic [${r.host_addr_width - 1}:0] ${r.name}_off_q;
+  logic [${r.host_addr_width - 1}:0] ${r.name}_off_q, ${r.name}_off2_q;
+  logic        ${r.name}_req2_q, ${r.name}_wr2_q;
+  logic [31:0] ${r.name}_data2_q, ${r.name}_biten2_q;
   always_ff @(posedge clk_i) begin
     if (hwif_out.weights.req) ${r.name}_off_q <= ${r.host_addr_width}'(win_addr - MemLo[${loop.index}]);
+  end
+  // The memory's own copy of the request (second request stage), between the shared
+  // stage beside the regblock and the memory beside its reader.
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) ${r.name}_req2_q <= 1'b0;
+    else         ${r.name}_req2_q <= mem_req_q[${loop.index}];
+  end
+  always_ff @(posedge clk_i) begin
+    if (mem_req_q[${loop.index}]) begin
+      ${r.name}_wr2_q    <= win_wr_q;
+      ${r.name}_off2_q   <= ${r.name}_off_q;
+      ${r.name}_data2_q  <= win_data_q;
+      ${r.name}_biten2_q <= win_biten_q;
+    end
   end
   sf_weight_mem #(
     .Depth        (${r.count}),
@@ -569,11 +587,11 @@ module ${m.top_module} (
     .rst_ni,
     .active_bank_i   (active_bank_q),
     .rd_bank_i       (${r.name}_rd_bank_i),
-    .host_req_i      (mem_req_q[${loop.index}]),
-    .host_req_is_wr_i(win_wr_q),
-    .host_addr_i     (${r.name}_off_q),
-    .host_wr_data_i  (win_data_q),
-    .host_wr_biten_i (win_biten_q),
+    .host_req_i      (${r.name}_req2_q),
+    .host_req_is_wr_i(${r.name}_wr2_q),
+    .host_addr_i     (${r.name}_off2_q),
+    .host_wr_data_i  (${r.name}_data2_q),
+    .host_wr_biten_i (${r.name}_biten2_q),
     .host_rd_ack_o   (mem_rd_ack[${loop.index}]),
     .host_rd_data_o  (mem_rd_data[${loop.index}]),
     .host_wr_ack_o   (mem_wr_ack[${loop.index}]),
