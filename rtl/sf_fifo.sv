@@ -77,17 +77,18 @@ module sf_fifo #(
   logic                  out_valid_d, out_valid_q;  // stage O holds an item
   logic [Width-1:0]      out_data_q;                // stage O: fabric output register
 
-  logic push, pop, mem_empty, rd_en, r_move;
+  logic                  mem_empty_d, mem_empty_q;  // the RAM holds no item
+  logic                  mem_one;                   // the RAM holds exactly one item
+  logic push, pop, rd_en, r_move;
 
   assign push      = s_axis_tvalid & ~full_q;
   assign pop       = out_valid_q & m_axis_tready;
-  assign mem_empty = (wr_ptr_q == rd_ptr_q);
   // Stage R moves into stage O whenever O is (being) emptied; the RAM is read whenever
   // R is (being) emptied.  No read-during-write hazard: a read needs the RAM
   // non-empty and a write needs count < Depth (so the RAM is not full), hence in a
   // cycle with both, the read and the write address differ.
   assign r_move    = ram_valid_q & (~out_valid_q | m_axis_tready);
-  assign rd_en     = ~mem_empty & (~ram_valid_q | r_move);
+  assign rd_en     = ~mem_empty_q & (~ram_valid_q | r_move);
 
   assign wr_ptr_d    = push  ? wr_ptr_q + 1'b1 : wr_ptr_q;
   assign rd_ptr_d    = rd_en ? rd_ptr_q + 1'b1 : rd_ptr_q;
@@ -102,6 +103,13 @@ module sf_fifo #(
     endcase
   end
   assign full_d = (count_d == CountMax);
+  // "RAM empty" from a flop (= wr_ptr_q == rd_ptr_q at all times): the pointer compare
+  // stays out of rd_en, which with m_axis_tready is one LUT before the clock enables of
+  // the Width read registers (timing: on ECP5 a wide FIFO's stage enables fan out over
+  // a large area; session 11's builds had 11-12 ns late enables in 152-bit FIFOs).
+  // Empty after this clock: nothing written, and the RAM was empty or its one item read.
+  assign mem_one     = (rd_ptr_q + 1'b1 == wr_ptr_q);
+  assign mem_empty_d = ~push & (mem_empty_q | (rd_en & mem_one));
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -109,6 +117,7 @@ module sf_fifo #(
       rd_ptr_q    <= '0;
       count_q     <= '0;
       full_q      <= 1'b0;
+      mem_empty_q <= 1'b1;
       ram_valid_q <= 1'b0;
       out_valid_q <= 1'b0;
     end else begin
@@ -116,6 +125,7 @@ module sf_fifo #(
       rd_ptr_q    <= rd_ptr_d;
       count_q     <= count_d;
       full_q      <= full_d;
+      mem_empty_q <= mem_empty_d;
       ram_valid_q <= ram_valid_d;
       out_valid_q <= out_valid_d;
     end
