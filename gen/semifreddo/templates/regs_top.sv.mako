@@ -244,36 +244,44 @@ module ${m.top_module} (
   // ---------------------------------------------------------------------------------
   // Run-time settings: external regfile "settings" at ${"%#06x" % sb.base}, ${words} words,
   // two banks of flops.  Reads and writes go to the shadow bank, sampled with the request.
-  // A read acks one clock after the request.  A write takes three stages (timing: the
-  // word mux, the bounds and the route to the flops never share a clock): the request
-  // clock registers the addressed word's current value with the request; the next clock
-  // merges the enabled bytes into that 32-bit view and bounds it (bit / clamp /
-  // saturate) into a register, with the word's write enable; the third writes it; the
-  // ack comes with that write.  The regblock keeps one external access outstanding, so
-  // no request arrives before the ack.
+  // Every step has a clock of its own (timing: the setting flops sit where the placer
+  // pulls them, towards their datapath copies across the chip, so each route to or from
+  // them must start and end at a flop): the request clock registers the request; the
+  // next reads the addressed word's current value through the word mux into a register
+  // (a read acks with it); for a write the next merges the enabled bytes into that
+  // 32-bit view and bounds it (bit / clamp / saturate) into a register, with the word's
+  // write enable; the fourth writes it, and the ack comes with that write.  The
+  // regblock keeps one external access outstanding, so no request arrives before the
+  // ack, and the request registers hold still until then.
   // ---------------------------------------------------------------------------------
   logic        shadow_bank;
   assign shadow_bank = ~active_bank_q;
 
-  logic [${swa - 1}:0] set_word, set_word_q;
-  logic        set_req, set_wr, set_wr_q, set_bank_q;
+  logic [${swa - 1}:0] set_word_q;
+  logic        set_req, set_wr, set_wr_q, set_rd_q, set_wrm_q, set_bank_q;
   logic [31:0] set_old, set_old_q, set_data_q, set_biten_q, set_merged;
   assign set_req    = hwif_out.settings.req;
   assign set_wr     = hwif_out.settings.req_is_wr;
-  assign set_word   = hwif_out.settings.addr >> 2;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) set_wr_q <= 1'b0;
-    else         set_wr_q <= set_req & set_wr;
+    if (!rst_ni) begin
+      set_wr_q  <= 1'b0;
+      set_rd_q  <= 1'b0;
+      set_wrm_q <= 1'b0;
+    end else begin
+      set_wr_q  <= set_req & set_wr;    // request registered
+      set_rd_q  <= set_req & ~set_wr;
+      set_wrm_q <= set_wr_q;            // current value registered: merge and bound
+    end
   end
   always_ff @(posedge clk_i) begin
     if (set_req) begin
-      set_word_q  <= set_word;
+      set_word_q  <= ${swa}'(hwif_out.settings.addr >> 2);
       set_bank_q  <= shadow_bank;
-      set_old_q   <= set_old;
       set_data_q  <= hwif_out.settings.wr_data;
       set_biten_q <= hwif_out.settings.wr_biten;
     end
+    if (set_wr_q || set_rd_q) set_old_q <= set_old;
   end
   assign set_merged = (set_old_q & ~set_biten_q) | (set_data_q & set_biten_q);
 % if shuffle:
@@ -296,18 +304,18 @@ module ${m.top_module} (
   logic [${ab}:0] ${r.name}_q [2][${r.count}];
 % endfor
 
-  // The shadow word addressed, zero-extended.
+  // The addressed word of the request's bank, zero-extended.
   always_comb begin
     set_old = '0;
 % if shuffle:
-    if (set_word == ${swa}'d${word_of(shuffle)}) set_old = {31'd0, shuffle_q[shadow_bank]};
+    if (set_word_q == ${swa}'d${word_of(shuffle)}) set_old = {31'd0, shuffle_q[set_bank_q]};
 % endif
 % if repeats:
-    if (set_word == ${swa}'d${word_of(repeats)}) set_old = 32'(repeats_q[shadow_bank]);
+    if (set_word_q == ${swa}'d${word_of(repeats)}) set_old = 32'(repeats_q[set_bank_q]);
 % endif
 % for r in alphas:
     for (int i = 0; i < ${r.count}; i++) begin
-      if (set_word == ${swa}'(${word_of(r)} + i)) set_old = 32'(${r.name}_q[shadow_bank][i]);
+      if (set_word_q == ${swa}'(${word_of(r)} + i)) set_old = 32'(${r.name}_q[set_bank_q][i]);
     end
 % endfor
   end
@@ -345,24 +353,24 @@ module ${m.top_module} (
       for (int b = 0; b < 2; b++) ${r.name}_we_q[b] <= '0;
 % endfor
     end else begin
-      set_wr2_q <= set_wr_q;
+      set_wr2_q <= set_wrm_q;
       for (int b = 0; b < 2; b++) begin
 % if shuffle:
-        shuffle_we_q[b] <= set_wr_q && (set_bank_q == 1'(b)) && (set_word_q == ${swa}'d${word_of(shuffle)});
+        shuffle_we_q[b] <= set_wrm_q && (set_bank_q == 1'(b)) && (set_word_q == ${swa}'d${word_of(shuffle)});
 % endif
 % if repeats:
-        repeats_we_q[b] <= set_wr_q && (set_bank_q == 1'(b)) && (set_word_q == ${swa}'d${word_of(repeats)});
+        repeats_we_q[b] <= set_wrm_q && (set_bank_q == 1'(b)) && (set_word_q == ${swa}'d${word_of(repeats)});
 % endif
 % for r in alphas:
         for (int i = 0; i < ${r.count}; i++) begin
-          ${r.name}_we_q[b][i] <= set_wr_q && (set_bank_q == 1'(b)) && (set_word_q == ${swa}'(${word_of(r)} + i));
+          ${r.name}_we_q[b][i] <= set_wrm_q && (set_bank_q == 1'(b)) && (set_word_q == ${swa}'(${word_of(r)} + i));
         end
 % endfor
       end
     end
   end
   always_ff @(posedge clk_i) begin
-    if (set_wr_q) begin
+    if (set_wrm_q) begin
 % if shuffle:
       shuffle_wr_q <= set_merged[0];
 % endif
@@ -411,7 +419,7 @@ module ${m.top_module} (
       set_rd_ack_q  <= 1'b0;
       set_wr_ack_q  <= 1'b0;
     end else begin
-      set_rd_ack_q <= set_req & ~set_wr;
+      set_rd_ack_q <= set_rd_q;
       set_wr_ack_q <= set_wr2_q;
     end
   end
