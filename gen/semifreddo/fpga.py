@@ -505,8 +505,8 @@ def late_endpoints(data: dict, modules: dict[str, str], net_name: str) -> dict[s
     ``detailed_net_timings`` give the latest data arrival at every timing endpoint (flop,
     DSP and block RAM inputs, distributed RAM writes).  An endpoint is *late* when that
     arrival exceeds its clock's period.  nextpnr's slack also subtracts the pin's setup time
-    (0 for a flop's DI, up to ~0.4 ns for LSR), so this count sits inside the histogram's
-    ``failing_endpoints`` range, at its low end.  Counted per part (:func:`classify` of the
+    (in its ECP5 model 0 ns for a flop's DI, 0.42 ns for LSR), so this count cannot exceed
+    the histogram's ``failing_endpoints`` upper bound.  Counted per part (:func:`classify` of the
     endpoint cell's module) and per block (its instance path cut to
     :data:`LATE_BLOCK_DEPTH` components), with each block's worst arrival."""
     period = {f"posedge {clk}": 1000.0 / v["constraint"]
