@@ -88,7 +88,6 @@ module sf_mul #(
     // bits).  One registered MULT18X18D per part, both loaded like gen_ecp5's; the two
     // partial products are added after the DSPs' output registers, so p_o is that sum,
     // not a register (same cycle behaviour; the owner registers p_o where it lands).
-    localparam int unsigned HiW = AWidth - 17;
     logic [17:0] lo18, hi18, b18;
     assign lo18 = 18'(a_i[16:0]);
     assign hi18 = ASigned ? 18'(signed'(a_i[AWidth-1:17])) : 18'(a_i[AWidth-1:17]);
@@ -122,7 +121,7 @@ module sf_mul #(
     assign p_o    = p_ext[PWidth-1:0];
 
     logic unused_p;
-    assign unused_p = ^{p_ext, p_lo36, p_hi36, HiW[0]};
+    assign unused_p = ^{p_ext, p_lo36, p_hi36};
 `endif
   end else begin : gen_generic
     // The operands at their own widths (AxW, BxW), so the inferred multiplier has the
