@@ -29,7 +29,7 @@ TRAINABLE_BLOCK_DEFAULTS = {"weight_bits": 8, "bias_bits": 16, "requant": {"mult
 #: Fields that choose how the frozen core is built, not what it computes: every choice is
 #: bit-exact with the golden model, so they stay out of the build ID and a weight set made
 #: for one build runs on another (docs/description.md).
-IMPLEMENTATION_FIELDS = {"frozen": ("adder_levels_per_stage", "register_fanout"),
+IMPLEMENTATION_FIELDS = {"frozen": ("adder_levels_per_stage", "register_fanout", "digit_serial"),
                          "frozen.blocks[]": ("strategy",)}
 HEAD_DEFAULTS = {
     "classification": {"weight_bits": 8, "bias_bits": 32},
@@ -183,6 +183,7 @@ class Network:
     frozen_sha256: str
     adder_levels_per_stage: int
     register_fanout: int
+    digit_serial: bool
     alpha_bits: int
     cores: tuple[Core, Core]
     shuffle: Shuffle | None
@@ -222,6 +223,20 @@ class Network:
         for spec in self.frozen[:n + 1]:
             t *= spec.stride ** 2
         return t
+
+    def frozen_digits(self, n: int) -> int:
+        """S: the digits in which frozen block *n* takes each input value, one digit per
+        clock through one shift-add graph of ``ceil(in_bits / S)``-bit inputs (1: the
+        whole value at once).  A block whose input arrives at most one pixel every
+        T = rate_divisor(n - 1) clocks needs no more than one window every T clocks, so it
+        can spend S = min(T, in_bits) clocks on each (``frozen.digit_serial``; S is then
+        lowered to the fewest digits of that width)."""
+        t = self.rate_divisor(n - 1) if n > 0 else 1
+        bits = self.frozen[n].in_bits
+        if not self.digit_serial or t < 2:
+            return 1
+        digit = -(-bits // min(t, bits))
+        return -(-bits // digit)
 
     def groups(self, n: int, out_channels: int) -> int:
         """G: output channels a trainable block *n* (or a head after block n) computes per
@@ -368,6 +383,7 @@ def _fill_defaults(raw: dict[str, Any]) -> dict[str, Any]:
     fz = d["frozen"]
     fz.setdefault("adder_levels_per_stage", DEFAULT_ADDER_LEVELS)
     fz.setdefault("register_fanout", DEFAULT_REGISTER_FANOUT)
+    fz.setdefault("digit_serial", True)
     for b in fz["blocks"]:
         for k, v in FROZEN_BLOCK_DEFAULTS.items():
             b.setdefault(k, v)
@@ -462,6 +478,7 @@ def _resolve(d: dict[str, Any], base_dir: Path | None, source: Path | None) -> N
         frozen_sha256=d["frozen"]["sha256"],
         adder_levels_per_stage=d["frozen"]["adder_levels_per_stage"],
         register_fanout=d["frozen"]["register_fanout"],
+        digit_serial=d["frozen"]["digit_serial"],
         alpha_bits=d["trainable"]["alpha_bits"], cores=(cores[0], cores[1]),
         shuffle=Shuffle(frozenset(sh["after_blocks"]), sh["channels"]) if sh else None,
         repeat=Repeat(rp["first_block"], rp["max_repeats"]) if rp else None,

@@ -554,7 +554,8 @@ def generate(net: Network, frozen: list[ConvWeights], out_dir: str | Path) -> Ne
             continue
         blk = frozen_block(spec, cw, f"{net.name}_frozen_b{n}",
                            made_from + [f"frozen block {n} (sha256 {net.frozen_sha256[:16]}...)"],
-                           net.adder_levels_per_stage, out_dir, net.register_fanout)
+                           net.adder_levels_per_stage, out_dir, net.register_fanout,
+                           net.frozen_digits(n))
         blocks.append(blk)
         modules.append(blk.module)
         files += blk.files

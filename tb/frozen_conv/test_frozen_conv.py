@@ -68,19 +68,24 @@ async def heavy_backpressure(dut):
 # ----------------------------------------------------------------------------- pytest side
 
 CASES = {
-    # name: (kernel, stride, cin, cout, weight_bits, strategy, in_signed, activation, height, width)
-    "k3s1_3x8_w8_cmvm": (3, 1, 3, 8, 8, "cmvm", False, "relu", 29, 37),
-    "k3s2_16x16_w6_csd": (3, 2, 16, 16, 6, "csd", False, "relu", 33, 34),
-    "k3s1_16x16_w4_cmvm_signed": (3, 1, 16, 16, 4, "cmvm", True, "none", 25, 41),
-    "k1s1_8x4_w2_cmvm": (1, 1, 8, 4, 2, "cmvm", False, "none", 31, 33),
-    "k1s2_5x6_w7_csd": (1, 2, 5, 6, 7, "csd", True, "relu", 35, 30),
-    "k3s2_4x3_w3_cmvm": (3, 2, 4, 3, 3, "cmvm", False, "relu", 32, 33),
-    "k3s1_6x5_w5_csd": (3, 1, 6, 5, 5, "csd", False, "none", 27, 38),
+    # name: (kernel, stride, cin, cout, weight_bits, strategy, in_signed, activation, height, width,
+    #        digits)
+    "k3s1_3x8_w8_cmvm": (3, 1, 3, 8, 8, "cmvm", False, "relu", 29, 37, 1),
+    "k3s2_16x16_w6_csd": (3, 2, 16, 16, 6, "csd", False, "relu", 33, 34, 1),
+    "k3s1_16x16_w4_cmvm_signed": (3, 1, 16, 16, 4, "cmvm", True, "none", 25, 41, 1),
+    "k1s1_8x4_w2_cmvm": (1, 1, 8, 4, 2, "cmvm", False, "none", 31, 33, 1),
+    "k1s2_5x6_w7_csd": (1, 2, 5, 6, 7, "csd", True, "relu", 35, 30, 1),
+    "k3s2_4x3_w3_cmvm": (3, 2, 4, 3, 3, "cmvm", False, "relu", 32, 33, 1),
+    "k3s1_6x5_w5_csd": (3, 1, 6, 5, 5, "csd", False, "none", 27, 38, 1),
+    # digit-serial (the reference's blocks 1 and 2 take 4 digits of 2 bits)
+    "k3s1_8x8_w4_cmvm_d4": (3, 1, 8, 8, 4, "cmvm", False, "relu", 21, 26, 4),
+    "k3s1_6x5_w5_csd_signed_d3": (3, 1, 6, 5, 5, "csd", True, "none", 23, 27, 3),
+    "k1s2_8x4_w3_cmvm_signed_d8": (1, 2, 8, 4, 3, "cmvm", True, "relu", 30, 31, 8),
 }
 
 
 def make_case(name: str, seed: int) -> tuple[ConvSpec, ConvWeights]:
-    k, s, cin, cout, wb, strategy, in_signed, act, h, w = CASES[name]
+    k, s, cin, cout, wb, strategy, in_signed, act, h, w, _ = CASES[name]
     rng = np.random.default_rng(seed)
     in_bits, out_bits = 8, 8
     n = k * k * cin
@@ -110,7 +115,8 @@ def test_frozen_conv(case):
     seed = test_seed()
     spec, cw = make_case(case, seed)
     out = BUILD_DIR / "gen" / "frozen_conv" / case
-    blk = frozen_block(spec, cw, f"fc_{case}", [f"tb/frozen_conv case {case}, seed {seed}"], 2, out)
+    blk = frozen_block(spec, cw, f"fc_{case}", [f"tb/frozen_conv case {case}, seed {seed}"], 2, out,
+                       digits=CASES[case][-1])
     sources = [RTL_DIR / f for f in LIBRARY] + blk.files
     proc = lint(sources, top=blk.module)
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -5,9 +5,16 @@ ${blk.cin} -> ${blk.cout} channels, ${blk.strategy} shift-add graph (no multipli
 // the constant matrix, the bias and the rounding constant into one constant per channel:
 //   q = (m*W) x + (m*b + 2^(s-1)),   y = saturate(act(q >>> s)).
 // Flow control: input slice -> window -> free-running pipeline (${blk.latency} cycles) ->
-// output FIFO.  The input slice (a 4-deep sf_fifo, 3 clocks) makes s_axis_tready a flop:
+// output FIFO.  The input slice (a ${blk.in_depth}-deep sf_fifo, 3 clocks) makes s_axis_tready a flop:
 // the window's ready logic stays inside the block instead of running into the
 // producer's FIFO across the chip (a reference build's critical path, 14.2 ns).
+% if blk.digits > 1:
+// Digit-serial: each window goes through the shift-add graph in ${blk.digits} digits of \
+${blk.digit_bits} bits,
+// most significant first, one a clock (docs/arithmetic.md section 2), so the block takes
+// a window every ${blk.digits} clocks; the input slice is deep enough to absorb a producer
+// that sends a row at a higher rate and then pauses (a stride-2 block before it).
+% endif
 // The window only issues while the FIFO has room for everything in flight (credits),
 // so the pipeline never stalls and back-pressure never loses a pixel.  The room is a
 // flop computed a clock early with one slot to spare (at most one issue happens in
@@ -38,11 +45,11 @@ module ${blk.module} (
   // ---------------------------------------------------------------- input slice
   logic                        in_tvalid, in_tready, in_tuser, in_tlast;
   logic [${blk.in_width}-1:0]  in_tdata;
-  logic [2:0]                  in_count;
+  logic [$clog2(${blk.in_depth}+1)-1:0] in_count;
 
   sf_fifo #(
     .Width(${blk.in_width} + 2),
-    .Depth(4)
+    .Depth(${blk.in_depth})
   ) u_in_slice (
     .clk_i,
     .rst_ni,
@@ -90,8 +97,52 @@ module ${blk.module} (
   logic                        fifo_ready;
   logic                        room_q;
 
+% if blk.digits > 1:
+  // ---------------------------------------------------------------- digits
+  // A window starts when the credits allow one more result; its digits follow on the
+  // next clocks while the window holds it, and it is accepted with the last digit.
+  localparam int unsigned Digits  = ${blk.digits};
+  localparam int unsigned DigitW  = ${blk.digit_bits};
+  localparam int unsigned PadW    = ${blk.padded_bits};   // Digits * DigitW >= ${blk.in_bits}
+  localparam int unsigned Copies  = ${blk.digit_copies};  // of the digit counter, ${blk.select_fanout} values each
+  localparam int unsigned SelW    = $clog2(Digits);
+  localparam logic [SelW-1:0] LastDigit = SelW'(Digits - 1);
+
+  logic [SelW-1:0] digit_d, digit_q;
+  (* keep *) logic [SelW-1:0] sel_q [Copies];
+  logic [${blk.n_in * blk.digit_bits}-1:0] x_digit;
+
+  assign issue      = win_tvalid && room_q && digit_q == '0;
+  assign win_tready = digit_q == LastDigit;
+  assign digit_d    = (issue || digit_q != '0) ? (digit_q == LastDigit ? '0 : digit_q + 1'b1) : digit_q;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      digit_q <= '0;
+      sel_q   <= '{default: '0};
+    end else begin
+      digit_q <= digit_d;
+      sel_q   <= '{default: digit_d};
+    end
+  end
+
+  for (genvar j = 0; j < ${blk.n_in}; j++) begin : gen_digit
+    logic [PadW-1:0]   u;          // the value as unsigned${' (sign bit flipped)' if blk.flip else ''}, zero-extended
+    logic [DigitW-1:0] d [Digits]; // d[k]: digit k, most significant first
+% if blk.flip:
+    assign u = PadW'(win_tdata[j*${blk.in_bits} +: ${blk.in_bits}] ^ ${blk.in_bits}'d${blk.flip});
+% else:
+    assign u = PadW'(win_tdata[j*${blk.in_bits} +: ${blk.in_bits}]);
+% endif
+    for (genvar k = 0; k < Digits; k++) begin : gen_k
+      assign d[k] = u[PadW - DigitW*(k+1) +: DigitW];
+    end
+    assign x_digit[j*DigitW +: DigitW] = d[sel_q[j / ${blk.select_fanout}]];
+  end
+% else:
   assign win_tready = room_q;
   assign issue      = win_tvalid && win_tready;
+% endif
   assign inflight_d = inflight_q + CreditW'(issue) - CreditW'(vld_q[Latency-1]);
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -113,6 +164,30 @@ module ${blk.module} (
   end
 
   // ---------------------------------------------------------------- dot products
+% if blk.digits > 1:
+  logic [${blk.cout * blk.dot_width}-1:0] y_digit;
+
+  ${blk.dot_module} u_dot (
+    .clk_i,
+    .x_i(x_digit),
+    .y_o(y_digit)
+  );
+
+  // acc = (acc << DigitW) + W d, restarted by a window's first digit (${blk.dot_latency} clocks after
+  // it entered).  Exact: every partial sum is W u' for a prefix u' of the digits, inside
+  // the ${blk.acc_width}-bit range of W u.
+  logic first;
+  logic signed [${blk.acc_width}-1:0] acc_q [${blk.cout}];
+
+  assign first = vld_q[${blk.dot_latency - 1}];
+
+  always_ff @(posedge clk_i) begin
+% for ch in blk.channels:
+    acc_q[${ch.index}] <= (first ? '0 : acc_q[${ch.index}] <<< DigitW)
+        + ${blk.acc_width}'(signed'(y_digit[${ch.index * blk.dot_width} +: ${blk.dot_width}]));
+% endfor
+  end
+% else:
   logic [${blk.cout * blk.acc_width}-1:0] acc;
 
   ${blk.dot_module} u_dot (
@@ -120,6 +195,7 @@ module ${blk.module} (
     .x_i(win_tdata),
     .y_o(acc)
   );
+% endif
 
   // ---------------------------------------------------------------- requantise
   // q = acc + constant, then y = saturate(act(q >>> ${blk.shift})).
@@ -128,7 +204,11 @@ module ${blk.module} (
 
   always_ff @(posedge clk_i) begin
 % for ch in blk.channels:
+% if blk.digits > 1:
+    q_q[${ch.index}] <= ${blk.q_width}'(acc_q[${ch.index}]) + ${ch.constant};
+% else:
     q_q[${ch.index}] <= ${blk.q_width}'(signed'(acc[${ch.index * blk.acc_width} +: ${blk.acc_width}])) + ${ch.constant};
+% endif
 % endfor
   end
 
