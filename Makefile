@@ -13,7 +13,8 @@ IMAGE   ?=
 CONFIG  ?= $(if $(filter weights/reference.yaml,$(NET)),weights/trained/faces_denoise.npz,random)
 WAVES   ?= 0
 BOARD   ?= ulx3s-85f
-JOBS    ?= auto
+# parallel pytest workers of `make test` (default auto), nextpnr runs at a time of `make fpga` (default 1)
+JOBS    ?=
 
 .PHONY: all bootstrap sim test lint bench fpga fpga-frozen prog train results clean distclean
 
@@ -32,7 +33,7 @@ sim: $(STAMP)
 	$(SF) sim --net $(NET) $(if $(filter-out random,$(CONFIG)),--config $(CONFIG)) $(if $(IMAGE),--image $(IMAGE)) $(if $(filter 1,$(WAVES)),--waves)
 
 test: $(STAMP)
-	$(PY) -m pytest -n $(JOBS) $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(or $(JOBS),auto) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(SF) lint

@@ -291,6 +291,32 @@ def test_bad_option_one_line_exit_2(argv, option, capsys, tmp_path):
     assert not any(tmp_path.iterdir()), "wrote files for bad input"
 
 
+@pytest.mark.parametrize("target,variables", [
+    ("fpga", []),
+    ("fpga", ["SEEDS=3", "JOBS=2", "MHZ=120", "BOARD=ulx3s-25f", "PLACER=heap", "DSP_BUDGET=4",
+              "TIMING_WEIGHT=2"]),
+    ("fpga-frozen", ["BLOCKS=0,1", "DATAPATH_ONLY=1", "OOC_TIMEOUT=60", "MHZ=150"]),
+    ("prog", ["FLASH=1"]),
+    ("sim", ["WAVES=1", "CONFIG=random"]),
+])
+def test_make_target_command_parses(target, variables):
+    """The command each Makefile target runs is one the CLI accepts (``make -n``): a
+    variable shared by two targets (JOBS: pytest workers, nextpnr runs) once made plain
+    ``make fpga`` pass ``--jobs auto``."""
+    import shlex
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    res = subprocess.run(["make", "-n", "-C", str(root), target, *variables],
+                         capture_output=True, text=True, check=True)
+    lines = [ln for ln in res.stdout.splitlines() if ln.split(" ", 1)[0].endswith("/semifreddo")]
+    assert len(lines) == 1, res.stdout
+    argv = shlex.split(lines[0])[1:]
+    args = cli.build_parser().parse_args(argv)
+    assert args.command == target.removesuffix("-frozen")
+    assert args.command != "fpga" or args.frozen_blocks == (target == "fpga-frozen")
+
+
 HISTOGRAM = """Info: Max frequency for clock '$glbnet$clk': 70.96 MHz (FAIL at 100.00 MHz)
 
 Info: Slack histogram:
