@@ -56,6 +56,27 @@ def test_engine_shape_keeps_up_with_the_input(desc):
 
 
 @given(desc=descriptions())
+def test_frozen_digits_fit_the_input_interval(desc):
+    """Network.frozen_digits: a frozen block takes its window in S digits only when its
+    input arrives at most one pixel every T >= S clocks; S is the fewest digits of width
+    ceil(bits / min(T, bits)), and 1 with digit_serial off."""
+    net = parse_description(copy.deepcopy(desc), verify_weights=False)
+    off = copy.deepcopy(desc)
+    off["frozen"]["digit_serial"] = False
+    net_off = parse_description(off, verify_weights=False)
+    for n, spec in enumerate(net.frozen):
+        t = net.rate_divisor(n - 1) if n else 1
+        s = net.frozen_digits(n)
+        assert net_off.frozen_digits(n) == 1
+        assert 1 <= s <= min(t, spec.in_bits)
+        if t >= 2:
+            digit = -(-spec.in_bits // min(t, spec.in_bits))
+            assert s == -(-spec.in_bits // digit) and s * digit >= spec.in_bits > (s - 1) * digit
+        else:
+            assert s == 1
+
+
+@given(desc=descriptions())
 def test_build_id_ignores_only_implementation_fields(desc):
     """Frozen-core build choices leave the build ID alone; a new name or other frozen
     weights change it."""
@@ -63,6 +84,7 @@ def test_build_id_ignores_only_implementation_fields(desc):
     impl = copy.deepcopy(desc)
     impl["frozen"]["adder_levels_per_stage"] = impl["frozen"].get("adder_levels_per_stage", 1) % 3 + 1
     impl["frozen"]["register_fanout"] = impl["frozen"].get("register_fanout", 16) + 8
+    impl["frozen"]["digit_serial"] = not impl["frozen"].get("digit_serial", True)
     for block in impl["frozen"]["blocks"]:
         block["strategy"] = "csd" if block.get("strategy", "cmvm") == "cmvm" else "cmvm"
     assert parse_description(impl, verify_weights=False).build_id == base
@@ -132,6 +154,7 @@ DESCRIPTION_MISTAKES = [
      ["heads.c", "no trainable core"]),
     (lambda d: d["heads"]["a"].update(type="regression"), ["heads.a.type", "must be one of"]),
     (lambda d: d["input"].update(width="wide"), ["input.width", "type integer"]),
+    (lambda d: d["frozen"].update(digit_serial="yes"), ["frozen.digit_serial", "type boolean"]),
 ]
 
 
