@@ -363,6 +363,8 @@ def _synth_script(top: str, json_name: str, lut_multipliers: list[str]) -> str:
         # -cmp2softlogic: compares with a constant in LUTs, not carry chains (the register
         # block's address decode: a carry chain per region boundary, all fed by one address)
         f"synth_ecp5 -top {top} -noflatten -cmp2softlogic",
+        # a netlist with a multiply driven net (a synthesis bug) stops here, not in nextpnr
+        "check -assert",
         f"tee -q -o stat_hier.json stat -json -top {top}",
         "flatten -noscopeinfo", "opt_clean",
         "tee -q -o stat_flat.json stat -json",

@@ -110,7 +110,10 @@ class _Namer:
         self.reads: dict[str, int] = {}     # register -> readers handed out so far
 
     def name(self, node: int, delay: int = 0) -> str:
-        base = f"x{node}" if self.graph.is_input(node) else f"n{node}"
+        # Adders are s<k>, not n<k>: yosys 0.70's abc9 joins the LUTs it maps to a public
+        # wire named like one of ABC's own nodes (n<k>), which gave a reference build
+        # "multiply driven" nets once 2-bit digit adders went through ABC as LUTs.
+        base = f"x{node}" if self.graph.is_input(node) else f"s{node}"
         return base if delay == 0 else f"{base}_q{delay}"
 
     def is_register(self, node: int, delay: int) -> bool:
