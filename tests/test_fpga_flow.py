@@ -1,7 +1,8 @@
 """FPGA flow (gen/semifreddo/fpga.py, ``semifreddo fpga``): a small network goes through the
 whole open toolchain (ecppll, yosys, nextpnr-ecp5, ecppack) to a ULX3S bitstream.
 
-The flow test is CI-sized (a 16x16 one-channel input, two small frozen blocks) and still
+The flow test is CI-sized (a 16x16 one-channel input, two small frozen blocks, the second
+digit-serial and repeatable) and still
 takes a few minutes of WebAssembly tools, so it runs once per module and every check reads
 its outputs.  Figures (LUTs, fmax, wall time) go to the report, not into asserts.
 """
@@ -33,13 +34,16 @@ SMALL = {
     "format": "semifreddo-net/1", "name": "fpgaci",
     "input": {"width": 16, "height": 16, "channels": 1, "bits": 8},
     "frozen": {"weights": "fpgaci.frozen.npz", "sha256": "0" * 64, "blocks": [
-        {"kernel": 3, "stride": 1, "out_channels": 2, "weight_bits": 3, "requant": {"shift": 5}},
-        {"kernel": 3, "stride": 2, "out_channels": 2, "weight_bits": 3, "requant": {"shift": 5}}]},
+        {"kernel": 3, "stride": 2, "out_channels": 2, "weight_bits": 3, "requant": {"shift": 5}},
+        {"kernel": 3, "stride": 1, "out_channels": 2, "weight_bits": 3, "requant": {"shift": 5}}]},
     "trainable": {"alpha_bits": 2, "cores": [
         {"name": "a", "blocks": [{"out_channels": 1, "weight_bits": 4, "bias_bits": 8},
                                  {"out_channels": 1, "weight_bits": 4, "bias_bits": 8}]},
         {"name": "b", "blocks": [{"out_channels": 1, "weight_bits": 4, "bias_bits": 8},
                                  {"out_channels": 1, "weight_bits": 4, "bias_bits": 8}]}]},
+    # the tail makes the last frozen block get built: after the stride-2 block it takes its
+    # input in 2-bit digits (frozen.digit_serial), whose adders yosys maps to LUTs
+    "repeat": {"first_block": 1, "max_repeats": 2},
     "heads": {"a": {"type": "classification", "classes": 1}},
 }
 
@@ -166,8 +170,9 @@ def test_breakdown_separates_parts(flow):
             total = sum(m[key] for m in r["modules"].values() if m["category"] == cat)
             assert total == r["breakdown"][cat][key], (cat, key)
     frozen_modules = [name for name, m in r["modules"].items() if m["category"] == "frozen"]
-    # without a repeatable tail the last frozen block feeds nothing and is not built
-    assert {"fpgaci_frozen_b0", "fpgaci_frozen_b0_dot"} <= set(frozen_modules)
+    assert {"fpgaci_frozen_b0", "fpgaci_frozen_b0_dot", "fpgaci_frozen_b1", "fpgaci_frozen_b1_dot"} \
+        <= set(frozen_modules)
+    assert "localparam int unsigned Digits  = 4;" in (out / "rtl" / "fpgaci_frozen_b1.sv").read_text()
     assert {"sf_hostlink", "sf_uart_axil", "sf_weight_mem", "sf_window", "sf_fifo"} <= set(r["modules"])
 
 

@@ -211,6 +211,18 @@ def test_pipeline_balanced(strategy: str, k: int) -> None:
     assert schedule.delay_register_bits == sum(w * (d - 1) for w, d in zip(widths, schedule.delays) if d)
 
 
+def test_operand_shifted_past_its_adder_reads_as_zero(tmp_path: Path) -> None:
+    """With 1-bit inputs (bit-serial digits) a CMVM adder whose terms cancel can be narrower
+    than one operand's shift (twice in this matrix); modulo its width that operand is 0
+    (the exact range makes that lossless).  Generation used to stop there with a
+    ValueError; now the module is written and lints clean.  Bit-exact: tb/shiftadd u1."""
+    W = dict(MATRICES)["rand4b_8x18"]
+    mod = generate(W, name="sa_past", in_bits=1, in_signed=False, out_dir=tmp_path,
+                   strategy="cmvm", max_levels_per_stage=2)
+    result = lint([mod.path], mod.module)
+    assert result.returncode == 0 and "%Warning" not in result.stderr, result.stderr
+
+
 # --------------------------------------------------------------------------- RTL
 def _binary_operators(text: str) -> list[str]:
     tree = syntax.SyntaxTree.fromText(text)

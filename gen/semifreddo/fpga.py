@@ -348,6 +348,14 @@ def _read_script(primitives: list[str], names: list[str], top: str, dsp: bool = 
     ])
 
 
+#: yosys 0.70's abc9 writes its netlist for ABC with ``write_xaiger2`` by default; on the
+#: digit-serial frozen blocks (2-bit adders mapped to LUTs) the mapped netlist came back
+#: with multiply driven nets ("multiple conflicting drivers", nextpnr: "multiply driven",
+#: reproducible on the reference's frozen block 2 alone; YosysHQ/yosys#6237 reports the
+#: same regression).  The scratchpad switch selects the previous XAIGER path.
+ABC9_XAIGER1 = "scratchpad -set abc9.xaiger 1"
+
+
 def _synth_script(top: str, json_name: str, lut_multipliers: list[str]) -> str:
     """One synthesis with the hierarchy kept: its per-module ``stat`` is the breakdown,
     and the same netlist, flattened afterwards, is what nextpnr places (so the breakdown
@@ -360,6 +368,7 @@ def _synth_script(top: str, json_name: str, lut_multipliers: list[str]) -> str:
         # multiplier for the few smaller ones left in those modules
         *([f"booth {' '.join(lut_multipliers)}",
            f"techmap {' '.join(m + '/t:$mul' for m in lut_multipliers)}"] if lut_multipliers else []),
+        ABC9_XAIGER1,
         # -cmp2softlogic: compares with a constant in LUTs, not carry chains (the register
         # block's address decode: a carry chain per region boundary, all fed by one address)
         f"synth_ecp5 -top {top} -noflatten -cmp2softlogic",
@@ -467,7 +476,11 @@ def _yosys(work: Path, name: str) -> None:
         raise ToolError(f"yosys ran out of WebAssembly call stack in abc9 (log: {work / f'{name}.log'}): "
                         "a combinational path is too deep (a long unbalanced operator chain?)")
     if proc.returncode != 0:
-        raise ToolError(f"yosys failed (log: {work / f'{name}.log'}): {_last_error(proc)}")
+        # With -q yosys' ERROR line goes to its log only.
+        log_path = work / f"{name}.log"
+        errs = [ln.strip() for ln in (log_path.read_text(errors="replace").splitlines()
+                                      if log_path.is_file() else []) if ln.startswith("ERROR:")]
+        raise ToolError(f"yosys failed (log: {log_path}): {errs[-1][:300] if errs else _last_error(proc)}")
 
 
 def _nextpnr_report(path: Path, log_path: Path, modules: dict[str, str] | None = None,
@@ -880,6 +893,7 @@ def module_fmax(sources: list[Path], top: str, work: Path, *, board: str = DEFAU
     read = (f"read_verilog {names.pop()}\nread_slang -j 1 -D SF_ECP5_DSP" if registered_dsps
             else "read_slang -j 1")
     (work / "ooc.ys").write_text(f"{read} --top {top} {' '.join(names)}\n"
+                                 f"{ABC9_XAIGER1}\n"
                                  f"synth_ecp5 -top {top} -cmp2softlogic -json ooc.json\n"
                                  "tee -q -o ooc_stat.json stat -json\n")
     t0 = time.perf_counter()

@@ -113,6 +113,7 @@ def test_frozen_conv(case):
     from semifreddo import RTL_DIR
 
     seed = test_seed()
+    print(f"test_frozen_conv[{case}]: seed {seed} (re-run with SF_SEED={seed})")
     spec, cw = make_case(case, seed)
     out = BUILD_DIR / "gen" / "frozen_conv" / case
     blk = frozen_block(spec, cw, f"fc_{case}", [f"tb/frozen_conv case {case}, seed {seed}"], 2, out,

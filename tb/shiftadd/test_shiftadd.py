@@ -147,6 +147,8 @@ LAYERS = [  # strategy, input bits, signed input, adder levels per pipeline stag
     ("csd", 8, False, 2, 0),        # inputs not registered, no copies
     ("cmvm", 8, False, 3, 3),       # many copies
     ("cmvm", 6, True, 1, 16),
+    ("cmvm", 1, False, 2, 16),      # bit-serial digits: some operands shift past their adder
+    ("cmvm", 2, False, 2, 16),      # the reference's 2-bit digits
 ]
 
 

@@ -110,10 +110,7 @@ class _Namer:
         self.reads: dict[str, int] = {}     # register -> readers handed out so far
 
     def name(self, node: int, delay: int = 0) -> str:
-        # Adders are s<k>, not n<k>: yosys 0.70's abc9 joins the LUTs it maps to a public
-        # wire named like one of ABC's own nodes (n<k>), which gave a reference build
-        # "multiply driven" nets once 2-bit digit adders went through ABC as LUTs.
-        base = f"x{node}" if self.graph.is_input(node) else f"s{node}"
+        base = f"x{node}" if self.graph.is_input(node) else f"n{node}"
         return base if delay == 0 else f"{base}_q{delay}"
 
     def is_register(self, node: int, delay: int) -> bool:
@@ -143,7 +140,10 @@ class _Namer:
         sig, w = self.copy(node, delay), self.graph.width(node)
         keep = min(w, width - shift)
         if keep <= 0:
-            raise ValueError(f"operand {sig} << {shift} does not reach a {width}-bit result")
+            # Shifted past the result: 0 modulo 2^width, and the exact range of the result
+            # makes modulo arithmetic lossless.  Seen with 1-bit inputs (bit-serial digits),
+            # where an adder whose terms cancel can be narrower than its operand's shift.
+            return f"{width}'d0"
         self.read(sig, keep - 1)
         parts = [sig if keep == w else f"{sig}[{keep - 1}:0]" if keep > 1 else f"{sig}[0]"]
         pad = width - shift - keep
