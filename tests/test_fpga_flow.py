@@ -49,7 +49,7 @@ SMALL = {
 
 REPORT_KEYS = {"board", "device", "lut4", "ff", "ccu2c", "mult18", "ebr", "utilisation", "fmax_mhz",
                "target_mhz", "timing_met", "wall_seconds", "breakdown", "modules", "design_top",
-               "design_provider", "seed", "seeds_tried", "bitstream"}
+               "design_provider", "seed", "seeds_tried", "bitstream", "reset_root", "nextpnr_files"}
 
 
 def write_small_net(folder: Path, seed: int) -> Path:
@@ -138,15 +138,60 @@ def test_report_complete_and_consistent(flow):
 @pytest.mark.slow
 def test_reset_root_on_global_net(flow):
     """The board top's reset root (sf_ecp5_gbuf, a DCCA) is routed on a global net to the
-    first flops of the reset-tree leaves, not through fabric routing."""
+    first flops of the reset-tree leaves, not through fabric routing; or, when nextpnr
+    could not route the synchroniser into the DCCA, the seed was placed again without it
+    (fpga.fabric_reset_netlist) and the report says so."""
     _, out, _ = flow
-    log = (out / "work" / "nextpnr_s1.log").read_text()
+    r = json.loads((out / "report.json").read_text())
+    work = out / "work"
+    log = (work / r["nextpnr_files"]["log"]).read_text()
+    data = json.loads((work / r["nextpnr_files"]["report"]).read_text())
+    if r["reset_root"] == "fabric":
+        netlist = json.loads((work / "ulx3s_85f_top.json").read_text())
+        assert fpga.reset_gbuf_unroutable((work / "nextpnr_s1.log").read_text(), netlist, "ulx3s_85f_top")
+        drivers = [n["driver"] for n in data["detailed_net_timings"] if "rst_n" in n["net"]]
+        assert drivers and not any(d.endswith("u_rst_gbuf.u_dcca") for d in drivers), drivers
+        return
+    assert r["reset_root"] == "global" and r["nextpnr_files"]["log"] == "nextpnr_s1.log"
     assert re.search(r"routing clock net rst_n using global \d+", log), \
         [ln for ln in log.splitlines() if "global" in ln]
-    data = json.loads((out / "work" / "nextpnr_s1.json").read_text())
     reset = [n for n in data["detailed_net_timings"] if n["net"] == "rst_n"]
     assert len(reset) == 1 and reset[0]["driver"].endswith("u_rst_gbuf.u_dcca"), reset
     assert len(reset[0]["endpoints"]) >= 5   # the SoC's and the network's reset leaves
+
+
+def _gbuf_netlist() -> dict:
+    """A flat yosys netlist with the board top's reset synchroniser, its DCCA and two reset
+    leaves (bits 10: synchroniser out, 11: DCCA out)."""
+    cells = {
+        "u_reset_sync.q": {"type": "TRELLIS_FF", "connections": {"Q": [10], "CLK": [2]}},
+        "u_rst_gbuf.u_dcca": {"type": "DCCA", "connections": {"CLKI": [10], "CE": ["1"], "CLKO": [11]}},
+        "u_design.leaf0": {"type": "TRELLIS_FF", "connections": {"DI": [11], "CLK": [2]}},
+        "u_design.leaf1": {"type": "TRELLIS_FF", "connections": {"DI": [11], "CLK": [2], "Q": [12]}},
+    }
+    netnames = {"rst_n_sync": {"bits": [10]}, "rst_n": {"bits": [11]}, "clk": {"bits": [2]}}
+    return {"modules": {"top": {"ports": {"led": {"bits": [12]}}, "cells": cells, "netnames": netnames}}}
+
+
+def test_fabric_reset_fallback_netlist():
+    """The fallback netlist: the DCCA is gone, everything it drove reads the synchroniser,
+    nothing else changes; the failure that triggers it is recognised only on the arc into
+    the DCCA."""
+    nl = _gbuf_netlist()
+    fab = fpga.fabric_reset_netlist(nl, "top")
+    cells = fab["modules"]["top"]["cells"]
+    assert "u_rst_gbuf.u_dcca" not in cells and len(cells) == 3
+    assert cells["u_design.leaf0"]["connections"]["DI"] == [10] == cells["u_design.leaf1"]["connections"]["DI"]
+    assert fab["modules"]["top"]["netnames"]["rst_n"]["bits"] == [10]
+    assert "u_rst_gbuf.u_dcca" in nl["modules"]["top"]["cells"]    # the input is not modified
+    err = "Info: Running router2...\nERROR: Failed to route arc 0.0 of net '{}', from X65/Y2/Q5_SLICE to X0/Y0/G_CLKI_TDCC0.\n"
+    assert fpga.reset_gbuf_unroutable(err.format("rst_n_sync"), nl, "top")
+    assert not fpga.reset_gbuf_unroutable(err.format("rst_n"), nl, "top")
+    assert not fpga.reset_gbuf_unroutable(err.format("clk"), nl, "top")
+    assert not fpga.reset_gbuf_unroutable("ERROR: Max frequency not met\n", nl, "top")
+    assert not fpga.reset_gbuf_unroutable(err.format("rst_n_sync"), fab, "top")
+    with pytest.raises(ValueError):
+        fpga.fabric_reset_netlist(fab, "top")
 
 
 @pytest.mark.slow

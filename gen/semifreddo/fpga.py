@@ -27,12 +27,14 @@ a failing tool raises :class:`ToolError` naming its log file.
 from __future__ import annotations
 
 import concurrent.futures
+import copy
 import importlib.util
 import json
 import math
 import re
 import shutil
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -382,6 +384,51 @@ def _synth_script(top: str, json_name: str, lut_multipliers: list[str]) -> str:
     ])
 
 
+#: The board top's reset-root global buffer (templates/board_top.sv.mako) in the flat netlist.
+RESET_GBUF = "u_rst_gbuf.u_dcca"
+
+
+def _reset_gbuf(netlist: dict[str, Any], top: str) -> tuple[str, int, int] | None:
+    """``(cell name, input bit, output bit)`` of the reset root's DCCA in a flat yosys JSON
+    netlist, or None."""
+    for name, cell in netlist["modules"][top]["cells"].items():
+        if cell["type"] == "DCCA" and name.endswith(RESET_GBUF):
+            return name, cell["connections"]["CLKI"][0], cell["connections"]["CLKO"][0]
+    return None
+
+
+def reset_gbuf_unroutable(log_text: str, netlist: dict[str, Any], top: str) -> bool:
+    """True when nextpnr stopped at the arc into the reset root's DCCA.  nextpnr places a
+    fabric-driven DCC before the placer puts its driver anywhere, and router2 then cannot
+    always reach the DCC's fabric entry from there (seen once in a CI-sized build:
+    "Failed to route arc 0.0 of net 'rst_n_sync' ... to X0/Y0/G_CLKI_TDCC0")."""
+    gbuf = _reset_gbuf(netlist, top)
+    m = re.search(r"ERROR: Failed to route arc [\d.]+ of net '([^']+)'", log_text)
+    if gbuf is None or m is None:
+        return False
+    names = netlist["modules"][top]["netnames"]
+    return m.group(1) in names and names[m.group(1)]["bits"] == [gbuf[1]]
+
+
+def fabric_reset_netlist(netlist: dict[str, Any], top: str) -> dict[str, Any]:
+    """*netlist* with the reset root's DCCA taken out: everything its output drove reads its
+    input, so the reset root is a fabric net (what the design was before session 11)."""
+    gbuf = _reset_gbuf(netlist, top)
+    if gbuf is None:
+        raise ValueError(f"no {RESET_GBUF} DCCA in {top}")
+    name, i, o = gbuf
+    out = copy.deepcopy(netlist)
+    mod = out["modules"][top]
+    del mod["cells"][name]
+    for cell in mod["cells"].values():
+        for pin, bits in cell["connections"].items():
+            cell["connections"][pin] = [i if b == o else b for b in bits]
+    for group in ("ports", "netnames"):
+        for item in mod.get(group, {}).values():
+            item["bits"] = [i if b == o else b for b in item["bits"]]
+    return out
+
+
 #: nextpnr-ecp5 routers.
 ROUTERS = ("router1", "router2")
 
@@ -694,23 +741,41 @@ def build(net: Network, frozen: list[ConvWeights], opt: FpgaOptions,
     # nextpnr, one run per seed (opt.jobs at a time); keep the best worst-clock margin.
     instances = instance_modules(hier, top)
 
-    def place_and_route(seed: int) -> dict[str, Any]:
-        cfg, rep = f"{top}_s{seed}.config", f"nextpnr_s{seed}.json"
-        log(f"fpga: nextpnr-ecp5 {board.nextpnr_device} seed {seed} ...")
-        t_seed = time.perf_counter()
+    fabric_json = f"{top}_fabric_reset.json"
+    fabric_lock = threading.Lock()
+
+    def nextpnr(seed: int, netlist: str, tag: str) -> tuple[subprocess.CompletedProcess, str, str, str]:
+        cfg, rep, nlog = f"{top}_s{seed}{tag}.config", f"nextpnr_s{seed}{tag}.json", f"nextpnr_s{seed}{tag}.log"
         cmd = [yowasp("nextpnr-ecp5"), board.nextpnr_device, "--package", board.package,
-               "--speed", str(board.speed), "--json", json_name, "--lpf", lpf.name,
+               "--speed", str(board.speed), "--json", netlist, "--lpf", lpf.name,
                "--textcfg", cfg, "--report", rep, "--detailed-timing-report", "--seed", str(seed),
                "--router", opt.router,
                "--placer", opt.placer, "--placer-heap-timingweight", str(opt.timing_weight),
                "--timing-allow-fail",
-               "--log", f"nextpnr_s{seed}.log", "-q"]
-        proc = _run(cmd, work, work / f"nextpnr_s{seed}.out")
+               "--log", nlog, "-q"]
+        return _run(cmd, work, work / f"nextpnr_s{seed}{tag}.out"), cfg, rep, nlog
+
+    def place_and_route(seed: int) -> dict[str, Any]:
+        log(f"fpga: nextpnr-ecp5 {board.nextpnr_device} seed {seed} ...")
+        t_seed = time.perf_counter()
+        proc, cfg, rep, nlog = nextpnr(seed, json_name, "")
+        reset_root = "global"
+        if proc.returncode != 0 and (work / nlog).is_file():
+            netlist = json.loads((work / json_name).read_text())
+            if reset_gbuf_unroutable((work / nlog).read_text(errors="replace"), netlist, top):
+                log(f"fpga:   seed {seed}: nextpnr cannot route the reset root into its global buffer "
+                    f"(log: {work / nlog}); placing again with the reset root on fabric routing")
+                with fabric_lock:
+                    if not (work / fabric_json).is_file():
+                        write_text(work / fabric_json, json.dumps(fabric_reset_netlist(netlist, top)))
+                proc, cfg, rep, nlog = nextpnr(seed, fabric_json, "_fabric_reset")
+                reset_root = "fabric"
         if proc.returncode != 0 or not (work / rep).is_file():
-            raise ToolError(f"nextpnr-ecp5 failed (log: {work / f'nextpnr_s{seed}.log'}): {_last_error(proc)}")
-        r = _nextpnr_report(work / rep, work / f"nextpnr_s{seed}.log", instances, net.name)
+            raise ToolError(f"nextpnr-ecp5 failed (log: {work / nlog}): {_last_error(proc)}")
+        r = _nextpnr_report(work / rep, work / nlog, instances, net.name)
         log(f"fpga:   seed {seed}: " + ", ".join(f"{c} {v['achieved']:.1f} MHz" for c, v in r["fmax"].items()))
         return {"seed": seed, "margin": _margin(r["fmax"]), "report": r, "config": cfg,
+                "reset_root": reset_root, "nextpnr_log": nlog, "nextpnr_report": rep,
                 "seconds": round(time.perf_counter() - t_seed, 1)}
 
     t = time.perf_counter()
@@ -749,7 +814,9 @@ def build(net: Network, frozen: list[ConvWeights], opt: FpgaOptions,
         "timing_met": bool(fmax) and best["margin"] >= 1.0,
         "timing_detail": best["report"]["timing_detail"],
         "seed": best["seed"],
-        "seeds_tried": [{"seed": r["seed"], "seconds": r["seconds"],
+        "reset_root": best["reset_root"],
+        "nextpnr_files": {"log": best["nextpnr_log"], "report": best["nextpnr_report"]},
+        "seeds_tried": [{"seed": r["seed"], "seconds": r["seconds"], "reset_root": r["reset_root"],
                          "fmax_mhz": {c: round(v["achieved"], 2) for c, v in r["report"]["fmax"].items()}}
                         for r in runs],
         "dsp_budget": dsp,
@@ -816,6 +883,10 @@ def to_markdown(r: dict[str, Any]) -> str:
         f"{len(r['seeds_tried'])} tried, placer {r.get('placer', 'heap')}, "
         f"placer timing weight {r.get('timing_weight', 10)})",
         *_timing_lines(r.get("timing_detail") or {}),
+        *([f"- reset root: {r['reset_root']} routing"
+           + (" (nextpnr could not route it into its global buffer, so this seed was placed "
+              "again without the buffer)" if r["reset_root"] == "fabric" else " (DCCA)")]
+          if "reset_root" in r else []),
         f"- synthesised: {', '.join(f'{k} {r[k]}' for k in keys)}",
         f"- DSP budget: {r['dsp_budget']['mult18_needed']} MULT18X18D needed, budget "
         f"{r['dsp_budget']['budget']}; {r['dsp_budget']['mult18_moved_to_luts']} multipliers in LUTs"
