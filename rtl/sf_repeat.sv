@@ -32,8 +32,10 @@
 // and demux decide from flops next to them (timing: the tail's two ends and the front are
 // spread over the chip).  The demux also writes the feedback buffer through such a slice:
 // the buffer is a frame deep (many EBRs across the chip), so its room flag and write
-// enables stay away from the demux's decision.  Each slice adds 3 clocks of latency and
-// sustains one pixel per clock.
+// enables stay away from the demux's decision; and m_axis leaves through one too (a
+// reference build had the consumer's ready, 10 ns of route away, in front of the enables
+// of the tail's output slice: 172 late endpoints).  Each slice adds 3 clocks of latency
+// and sustains one pixel per clock.
 module sf_repeat #(
   parameter int unsigned Width      = 8,
   parameter int unsigned Height     = 8,
@@ -270,14 +272,15 @@ module sf_repeat #(
   assign dmx_to_out    = (dmx_pass_q >= dmx_reps);
   assign reps_pop      = dmx_fire && dmx_new_q;
 
-  assign m_axis_tvalid      = tr_valid && dmx_can_start && dmx_to_out;
+  // The output frame leaves through its own slice (ot_*), like the feedback buffer's.
+  logic                 ot_valid, ot_ready, ot_user, ot_last;
+
+  assign ot_valid           = tr_valid && dmx_can_start && dmx_to_out;
   assign fb_in_valid        = tr_valid && dmx_can_start && !dmx_to_out;
-  assign tr_ready           = dmx_can_start && (dmx_to_out ? m_axis_tready : fb_in_ready);
+  assign tr_ready           = dmx_can_start && (dmx_to_out ? ot_ready : fb_in_ready);
   assign dmx_fire           = tr_valid && tr_ready;
-  assign m_axis_tdata       = tr_data;
-  assign m_axis_tbank       = tr_bank;
-  assign m_axis_tuser       = dmx_first_q;
-  assign m_axis_tlast       = dmx_eol_q;
+  assign ot_user            = dmx_first_q;
+  assign ot_last            = dmx_eol_q;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -290,8 +293,8 @@ module sf_repeat #(
       dmx_pass_q  <= RepW'(1);
       dmx_reps_q  <= RepW'(1);
     end else if (dmx_fire) begin
-      dmx_col_q   <= m_axis_tlast ? '0 : dmx_col_q + ColW'(1);
-      dmx_eol_q   <= m_axis_tlast ? (Width == 1) : (dmx_col_q == ColW'(Width - 2));
+      dmx_col_q   <= ot_last ? '0 : dmx_col_q + ColW'(1);
+      dmx_eol_q   <= ot_last ? (Width == 1) : (dmx_col_q == ColW'(Width - 2));
       dmx_first_q <= dmx_last_q;
       dmx_last_q  <= dmx_last_q ? (Pixels == 1) : (dmx_pix_q == PixW'(Pixels - 2));
       dmx_new_q   <= dmx_last_q && dmx_to_out;
@@ -304,6 +307,23 @@ module sf_repeat #(
       end
     end
   end
+
+  logic [2:0]           ot_count;
+
+  sf_fifo #(
+    .Width(DataWidth + 3),
+    .Depth(4)
+  ) u_out (
+    .clk_i,
+    .rst_ni,
+    .s_axis_tvalid(ot_valid),
+    .s_axis_tready(ot_ready),
+    .s_axis_tdata ({tr_bank, ot_last, ot_user, tr_data}),
+    .m_axis_tvalid,
+    .m_axis_tready,
+    .m_axis_tdata ({m_axis_tbank, m_axis_tlast, m_axis_tuser, m_axis_tdata}),
+    .count_o      (ot_count)
+  );
 
   // Feedback buffer, behind its input slice (fs_*).
   logic                 fs_valid, fs_ready;
@@ -342,7 +362,7 @@ module sf_repeat #(
 
   // FIFO fill levels are not needed here.
   logic unused_counts;
-  assign unused_counts = ^{reps_count, fb_count, fs_count, fr_count, tr_count, ti_count};
+  assign unused_counts = ^{reps_count, fb_count, fs_count, fr_count, tr_count, ti_count, ot_count};
 
   // ------------------------------------------------------------------ marker checks
   logic err_q;
@@ -352,7 +372,7 @@ module sf_repeat #(
     end else begin
       if (mux_fire && !mux_from_buf_q &&
           (fr_user != mux_first_q || fr_last != ti_last)) err_q <= 1'b1;
-      if (dmx_fire && (tr_user != dmx_first_q || tr_last != m_axis_tlast)) begin
+      if (dmx_fire && (tr_user != dmx_first_q || tr_last != ot_last)) begin
         err_q <= 1'b1;
       end
     end

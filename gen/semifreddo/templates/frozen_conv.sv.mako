@@ -108,20 +108,28 @@ module ${blk.module} (
   localparam int unsigned SelW    = $clog2(Digits);
   localparam logic [SelW-1:0] LastDigit = SelW'(Digits - 1);
 
+  // idle_q (digit_q == 0) and last_q (digit_q == LastDigit) are flops of their own: the
+  // window's ready fans out to its stage enables and on into the input slice (a reference
+  // build had 680 late enables there with a compare of digit_q in front).
   logic [SelW-1:0] digit_d, digit_q;
+  logic            idle_q, last_q;
   (* keep *) logic [SelW-1:0] sel_q [Copies];
   logic [${blk.n_in * blk.digit_bits}-1:0] x_digit;
 
-  assign issue      = win_tvalid && room_q && digit_q == '0;
-  assign win_tready = digit_q == LastDigit;
-  assign digit_d    = (issue || digit_q != '0) ? (digit_q == LastDigit ? '0 : digit_q + 1'b1) : digit_q;
+  assign issue      = win_tvalid && room_q && idle_q;
+  assign win_tready = last_q;
+  assign digit_d    = (issue || !idle_q) ? (last_q ? '0 : digit_q + 1'b1) : digit_q;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       digit_q <= '0;
+      idle_q  <= 1'b1;
+      last_q  <= 1'b0;
       sel_q   <= '{default: '0};
     end else begin
       digit_q <= digit_d;
+      idle_q  <= digit_d == '0;
+      last_q  <= digit_d == LastDigit;
       sel_q   <= '{default: digit_d};
     end
   end
