@@ -126,7 +126,7 @@ def frozen_block(spec: ConvSpec, cw: ConvWeights, module: str, made_from: list[s
     r_width = q_width - s
     r_lo, r_hi = input_range(spec.out_bits, spec.activation == "none")
 
-    # serial: the digits enter over S clocks, then one more for the accumulator
+    # serial: S - 1 more digits after the first, then the accumulator
     latency = dot.latency + 2 + (digits if serial else 0)
     in_depth = pow2_ceil(spec.in_width // 2 + 8) if serial else 4
     blk = SimpleNamespace(
