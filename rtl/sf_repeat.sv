@@ -273,14 +273,12 @@ module sf_repeat #(
   assign reps_pop      = dmx_fire && dmx_new_q;
 
   // The output frame leaves through its own slice (ot_*), like the feedback buffer's.
-  logic                 ot_valid, ot_ready, ot_user, ot_last;
+  logic                 ot_valid, ot_ready;
 
   assign ot_valid           = tr_valid && dmx_can_start && dmx_to_out;
   assign fb_in_valid        = tr_valid && dmx_can_start && !dmx_to_out;
   assign tr_ready           = dmx_can_start && (dmx_to_out ? ot_ready : fb_in_ready);
   assign dmx_fire           = tr_valid && tr_ready;
-  assign ot_user            = dmx_first_q;
-  assign ot_last            = dmx_eol_q;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -293,8 +291,8 @@ module sf_repeat #(
       dmx_pass_q  <= RepW'(1);
       dmx_reps_q  <= RepW'(1);
     end else if (dmx_fire) begin
-      dmx_col_q   <= ot_last ? '0 : dmx_col_q + ColW'(1);
-      dmx_eol_q   <= ot_last ? (Width == 1) : (dmx_col_q == ColW'(Width - 2));
+      dmx_col_q   <= dmx_eol_q ? '0 : dmx_col_q + ColW'(1);
+      dmx_eol_q   <= dmx_eol_q ? (Width == 1) : (dmx_col_q == ColW'(Width - 2));
       dmx_first_q <= dmx_last_q;
       dmx_last_q  <= dmx_last_q ? (Pixels == 1) : (dmx_pix_q == PixW'(Pixels - 2));
       dmx_new_q   <= dmx_last_q && dmx_to_out;
@@ -318,7 +316,7 @@ module sf_repeat #(
     .rst_ni,
     .s_axis_tvalid(ot_valid),
     .s_axis_tready(ot_ready),
-    .s_axis_tdata ({tr_bank, ot_last, ot_user, tr_data}),
+    .s_axis_tdata ({tr_bank, dmx_eol_q, dmx_first_q, tr_data}),
     .m_axis_tvalid,
     .m_axis_tready,
     .m_axis_tdata ({m_axis_tbank, m_axis_tlast, m_axis_tuser, m_axis_tdata}),
@@ -372,7 +370,7 @@ module sf_repeat #(
     end else begin
       if (mux_fire && !mux_from_buf_q &&
           (fr_user != mux_first_q || fr_last != ti_last)) err_q <= 1'b1;
-      if (dmx_fire && (tr_user != dmx_first_q || tr_last != ot_last)) begin
+      if (dmx_fire && (tr_user != dmx_first_q || tr_last != dmx_eol_q)) begin
         err_q <= 1'b1;
       end
     end

@@ -523,11 +523,8 @@ def _yosys(work: Path, name: str) -> None:
         raise ToolError(f"yosys ran out of WebAssembly call stack in abc9 (log: {work / f'{name}.log'}): "
                         "a combinational path is too deep (a long unbalanced operator chain?)")
     if proc.returncode != 0:
-        # With -q yosys' ERROR line goes to its log only.
         log_path = work / f"{name}.log"
-        errs = [ln.strip() for ln in (log_path.read_text(errors="replace").splitlines()
-                                      if log_path.is_file() else []) if ln.startswith("ERROR:")]
-        raise ToolError(f"yosys failed (log: {log_path}): {errs[-1][:300] if errs else _last_error(proc)}")
+        raise ToolError(f"yosys failed (log: {log_path}): {_last_error(proc, log_path)}")
 
 
 def _nextpnr_report(path: Path, log_path: Path, modules: dict[str, str] | None = None,
@@ -771,7 +768,7 @@ def build(net: Network, frozen: list[ConvWeights], opt: FpgaOptions,
                 proc, cfg, rep, nlog = nextpnr(seed, fabric_json, "_fabric_reset")
                 reset_root = "fabric"
         if proc.returncode != 0 or not (work / rep).is_file():
-            raise ToolError(f"nextpnr-ecp5 failed (log: {work / nlog}): {_last_error(proc)}")
+            raise ToolError(f"nextpnr-ecp5 failed (log: {work / nlog}): {_last_error(proc, work / nlog)}")
         r = _nextpnr_report(work / rep, work / nlog, instances, net.name)
         log(f"fpga:   seed {seed}: " + ", ".join(f"{c} {v['achieved']:.1f} MHz" for c, v in r["fmax"].items()))
         return {"seed": seed, "margin": _margin(r["fmax"]), "report": r, "config": cfg,
@@ -838,8 +835,13 @@ def _top_cells(stat: dict, top: str) -> dict[str, int]:
     return {k.lstrip("\\$"): int(n) for k, n in entry.get("num_cells_by_type", {}).items()}
 
 
-def _last_error(proc: subprocess.CompletedProcess) -> str:
-    lines = [ln.strip() for ln in (proc.stdout + "\n" + proc.stderr).splitlines() if ln.strip()]
+def _last_error(proc: subprocess.CompletedProcess, log_path: Path | None = None) -> str:
+    """The tool's last error line: from its output, or from its own log file (*log_path*),
+    where yosys and nextpnr run with -q put their ERROR lines."""
+    text = proc.stdout + "\n" + proc.stderr
+    if log_path is not None and log_path.is_file():
+        text += "\n" + log_path.read_text(errors="replace")
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     errs = [ln for ln in lines if "ERROR" in ln.upper()]
     return (errs or lines or ["(no output)"])[-1][:300]
 
