@@ -7,8 +7,20 @@
 // into a fabric output register (stage O), so m_axis_tdata comes straight from a
 // fabric flop (ECP5 EBR clock-to-out is too slow to feed downstream logic directly).
 //
+// Two layouts that depend on Depth only (timing on ECP5, where a wide FIFO spreads over
+// a large area):
+//   * Depth <= 8 (slices, in LUT RAM): the RAM has 2*Depth entries, addressed by the
+//     full pointer, and is written EVERY clock at the write pointer; a push only
+//     advances the pointer.  The RAM holds at most Depth items, so with 2*Depth slots
+//     the one at the write pointer never holds one (whatever the read stages hold; a
+//     LUT RAM cell is 16 deep, so the extra slots are free).  The write enable, which
+//     would fan out from the producer's valid to every RAM cell, is gone.
+//   * Depth >= 128 (in EBR): one more fabric stage (P) between R and O.  The RAM's
+//     clock-to-out then only reaches a flop the placer can put beside the EBR (a
+//     reference build had 11.5 ns from a frame buffer's EBR into stage O).
+//
 // Capacity / count:
-//   * The FIFO holds at most Depth items IN TOTAL (RAM plus stages R and O).
+//   * The FIFO holds at most Depth items IN TOTAL (RAM plus stages R, P and O).
 //   * count_o is the exact number of items held (accepted on s_axis and not yet
 //     popped on m_axis), 0..Depth, registered: it counts a transfer from the cycle
 //     after it.
@@ -19,13 +31,14 @@
 // Latency / throughput:
 //   * An item transferred on s_axis in clock cycle c is presented on m_axis
 //     (m_axis_tvalid = 1) from cycle c+3 when the FIFO was empty: 3 cycles of
-//     fall-through latency (RAM write, RAM read register, output register).
+//     fall-through latency (RAM write, RAM read register, output register); c+4 with
+//     stage P (Depth >= 128).
 //   * Push and pop in the same cycle are allowed.  With both sides always ready the FIFO
 //     sustains one item per clock indefinitely when Depth >= 4.  (An item occupies the
 //     FIFO for at least 3 clocks and s_axis_tready does not look at the pop, so
 //     Depth = 2 sustains only one item per 2 clocks.)
 //   * m_axis_tvalid and m_axis_tdata are registered; m_axis_tready only reaches the RAM
-//     read enable, the stage enables and the counters (one LUT level).
+//     read enable, the stage enables and the counters (one LUT level; two with stage P).
 //
 // Reset: rst_ni is active-low ASYNCHRONOUS (asserted asynchronously, to be released
 // synchronously by the reset generator).  Only control state is reset; the RAM and the
@@ -51,6 +64,10 @@ module sf_fifo #(
   localparam int unsigned AddrWidth  = $clog2(Depth);
   localparam int unsigned CountWidth = $clog2(Depth + 1);
   localparam logic [CountWidth-1:0] CountMax = CountWidth'(Depth);
+  // The two depth-dependent layouts (see the header).
+  localparam bit          WriteAlways  = (Depth <= 8);
+  localparam bit          ReadPipe     = (Depth >= 128);
+  localparam int unsigned RamAddrWidth = WriteAlways ? AddrWidth + 1 : AddrWidth;
 
   if (Depth < 2 || (Depth & (Depth - 1)) != 0) begin : gen_bad_depth
     $fatal(1, "sf_fifo: Depth must be a power of 2 >= 2, got %0d", Depth);
@@ -60,14 +77,14 @@ module sf_fifo #(
   end
 
   // ---------------------------------------------------------------------------------
-  // Storage: RAM with one write port and one registered, enabled read port, then the
-  // fabric output register.  Pointers carry one extra wrap bit so that "RAM full" and
-  // "RAM empty" differ.
+  // Storage: RAM with one write port and one registered, enabled read port (stage R),
+  // then stage P (Depth >= 128 only) and the fabric output register (stage O).
+  // Pointers carry one extra wrap bit so that "RAM full" and "RAM empty" differ.
   // ---------------------------------------------------------------------------------
   // no_rw_check: the RAM's read-during-write result is never used (see rd_en), so
   // Yosys needs no soft collision logic on the RAM read path.
   (* no_rw_check *)
-  logic [Width-1:0]      mem_q [Depth];
+  logic [Width-1:0]      mem_q [2**RamAddrWidth];
   logic [AddrWidth:0]    wr_ptr_d, wr_ptr_q;
   logic [AddrWidth:0]    rd_ptr_d, rd_ptr_q;
   logic [CountWidth-1:0] count_d, count_q;
@@ -76,24 +93,53 @@ module sf_fifo #(
   logic [Width-1:0]      ram_data_q;                // stage R: RAM read register
   logic                  out_valid_d, out_valid_q;  // stage O holds an item
   logic [Width-1:0]      out_data_q;                // stage O: fabric output register
+  logic [Width-1:0]      o_data;                    // what stage O loads
 
   logic                  mem_empty_d, mem_empty_q;  // the RAM holds no item
   logic                  mem_one;                   // the RAM holds exactly one item
-  logic push, pop, rd_en, r_move;
+  logic push, pop, wr_en, rd_en, r_move, o_load;
 
   assign push      = s_axis_tvalid & ~full_q;
   assign pop       = out_valid_q & m_axis_tready;
-  // Stage R moves into stage O whenever O is (being) emptied; the RAM is read whenever
-  // R is (being) emptied.  No read-during-write hazard: a read needs the RAM
-  // non-empty and a write needs count < Depth (so the RAM is not full), hence in a
-  // cycle with both, the read and the write address differ.
-  assign r_move    = ram_valid_q & (~out_valid_q | m_axis_tready);
+  // Each stage takes the item of the stage before when it is (being) emptied: stage O
+  // loads (o_load) when empty or popped, stage R's item moves on (r_move) when the stage
+  // after it loads, and the RAM is read (rd_en) when R is (being) emptied.  No
+  // read-during-write hazard: a read needs the RAM non-empty and a write either needs
+  // count < Depth (so the RAM is not full) or, written every clock, goes to the slot at
+  // the write pointer, which holds no item; either way the two addresses differ.
   assign rd_en     = ~mem_empty_q & (~ram_valid_q | r_move);
+  assign out_valid_d = o_load | (out_valid_q & ~m_axis_tready);
+
+  if (ReadPipe) begin : gen_read_pipe
+    logic             pipe_valid_q;  // stage P holds an item
+    logic [Width-1:0] pipe_data_q;   // stage P
+
+    assign o_load = pipe_valid_q & (~out_valid_q | m_axis_tready);
+    assign r_move = ram_valid_q & (~pipe_valid_q | o_load);
+    assign o_data = pipe_data_q;
+
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+        pipe_valid_q <= 1'b0;
+      end else begin
+        pipe_valid_q <= r_move | (pipe_valid_q & ~o_load);
+      end
+    end
+
+    always_ff @(posedge clk_i) begin
+      if (r_move) begin
+        pipe_data_q <= ram_data_q;
+      end
+    end
+  end else begin : gen_no_read_pipe
+    assign o_load = ram_valid_q & (~out_valid_q | m_axis_tready);
+    assign r_move = o_load;
+    assign o_data = ram_data_q;
+  end
 
   assign wr_ptr_d    = push  ? wr_ptr_q + 1'b1 : wr_ptr_q;
   assign rd_ptr_d    = rd_en ? rd_ptr_q + 1'b1 : rd_ptr_q;
   assign ram_valid_d = rd_en | (ram_valid_q & ~r_move);
-  assign out_valid_d = r_move | (out_valid_q & ~m_axis_tready);
 
   always_comb begin
     unique case ({push, pop})
@@ -131,21 +177,23 @@ module sf_fifo #(
     end
   end
 
+  assign wr_en = WriteAlways ? 1'b1 : push;
+
   always_ff @(posedge clk_i) begin
-    if (push) begin
-      mem_q[wr_ptr_q[AddrWidth-1:0]] <= s_axis_tdata;
+    if (wr_en) begin
+      mem_q[wr_ptr_q[RamAddrWidth-1:0]] <= s_axis_tdata;
     end
   end
 
   always_ff @(posedge clk_i) begin
     if (rd_en) begin
-      ram_data_q <= mem_q[rd_ptr_q[AddrWidth-1:0]];
+      ram_data_q <= mem_q[rd_ptr_q[RamAddrWidth-1:0]];
     end
   end
 
   always_ff @(posedge clk_i) begin
-    if (r_move) begin
-      out_data_q <= ram_data_q;
+    if (o_load) begin
+      out_data_q <= o_data;
     end
   end
 

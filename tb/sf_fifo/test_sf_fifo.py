@@ -4,8 +4,12 @@ cocotb tests (run for every parameter set):
   * fifo_random      -- random push/pop with random valid/ready stalls vs a Python deque,
                         count_o / s_axis_tready checked every cycle.
   * fifo_full_empty  -- fill to exactly Depth (tready drops), drain to empty, refill.
-  * fifo_throughput  -- both sides always ready: 3-cycle latency, 1 item/clock sustained
-                        (Depth >= 4; Depth 2 sustains 1 item per 2 clocks).
+  * fifo_throughput  -- both sides always ready: 3-cycle latency (4 with the read stage P
+                        of Depth >= 128), 1 item/clock sustained (Depth >= 4; Depth 2
+                        sustains 1 item per 2 clocks).
+
+The parameter sets cover both depth-dependent layouts of the RAM: written every clock
+(Depth <= 8) and with the extra read stage (Depth >= 128), and neither (Depth 32).
 """
 
 from __future__ import annotations
@@ -27,8 +31,11 @@ from semifreddo.toolchain import lint
 from sfstream import (CLK_PERIOD_NS, Beat, CycleCounter, StreamSink, StreamSource,
                       make_rngs, pauses, reset_dut)
 
-#: Fall-through latency in clocks from the s_axis transfer to m_axis_tvalid (empty FIFO).
-LATENCY = 3
+
+
+def fall_through(depth: int) -> int:
+    """Clocks from an s_axis transfer into an empty FIFO to m_axis_tvalid (rtl header)."""
+    return 4 if depth >= 128 else 3
 
 
 class TB:
@@ -37,6 +44,7 @@ class TB:
         self.log = dut._log
         self.width = len(dut.s_axis_tdata)
         self.depth = int(os.environ["SF_FIFO_DEPTH"])
+        self.latency = fall_through(self.depth)
         self.rng, _, seed = make_rngs()
         self.log.info("%s: Width=%d Depth=%d, regression seed %s (re-run with SF_SEED=%s)",
                       name, self.width, self.depth, seed, seed)
@@ -100,7 +108,7 @@ async def fifo_random(dut):
         tb.source.send(Beat(d) for d in items)
         await with_timeout(tb.source.wait_idle(), 20 * len(items) * CLK_PERIOD_NS, "ns")
     tb.sink.set_pause_generator(None)
-    await ClockCycles(dut.clk_i, tb.depth + 2 * LATENCY + 2)
+    await ClockCycles(dut.clk_i, tb.depth + 2 * tb.latency + 2)
     tb.check(sent)
     for k, beat in enumerate(tb.sink.beats):  # reference model: a plain Python deque
         assert beat.data == model.popleft(), f"item {k}"
@@ -136,7 +144,7 @@ async def fifo_full_empty(dut):
         await FallingEdge(dut.clk_i)
         tb.sink.set_pause_generator(pauses(tb.rng, 0.2, 2) if rnd else None)
         await with_timeout(tb.source.wait_idle(), 200 * tb.depth * CLK_PERIOD_NS, "ns")
-        await ClockCycles(dut.clk_i, 4 * tb.depth + 4 * LATENCY + 8)
+        await ClockCycles(dut.clk_i, 4 * tb.depth + 4 * tb.latency + 8)
         await ReadOnly()
         assert int(dut.count_o.value) == 0
         assert int(dut.m_axis_tvalid.value) == 0
@@ -153,10 +161,10 @@ async def fifo_throughput(dut):
     items = tb.random_items(n)
     tb.source.send(Beat(d) for d in items)
     await with_timeout(tb.source.wait_idle(), 2 * n * CLK_PERIOD_NS, "ns")
-    await ClockCycles(dut.clk_i, LATENCY + 4)
+    await ClockCycles(dut.clk_i, tb.latency + 4)
     tb.check(items)
     acc, out = tb.source.accept_cycles, tb.sink.beat_cycles
-    assert out[0] - acc[0] == LATENCY, f"latency {out[0] - acc[0]}, expected {LATENCY}"
+    assert out[0] - acc[0] == tb.latency, f"latency {out[0] - acc[0]}, expected {tb.latency}"
     if tb.depth >= 4:
         assert acc == list(range(acc[0], acc[0] + n)), "input side not 1 item/clock"
         assert out == list(range(out[0], out[0] + n)), "output side not 1 item/clock"
@@ -169,9 +177,9 @@ async def fifo_throughput(dut):
 # pytest entry points
 # -------------------------------------------------------------------------------------
 #: (Width, Depth) simulated; each is one cached Verilator build.
-SIM_PARAMS = [(8, 2), (37, 4), (16, 32)]
+SIM_PARAMS = [(8, 2), (37, 4), (16, 32), (9, 128)]
 #: Lint covers the simulated sets plus extremes.
-LINT_PARAMS = SIM_PARAMS + [(1, 4), (64, 1024), (288, 512)]
+LINT_PARAMS = SIM_PARAMS + [(1, 4), (3, 8), (64, 1024), (288, 512)]
 
 SOURCES = [RTL_DIR / "sf_fifo.sv"]
 
