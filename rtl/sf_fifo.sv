@@ -18,6 +18,11 @@
 //   * Depth >= 128 (in EBR): one more fabric stage (P) between R and O.  The RAM's
 //     clock-to-out then only reaches a flop the placer can put beside the EBR (a
 //     reference build had 11.5 ns from a frame buffer's EBR into stage O).
+//   * Depth >= 1024: the RAM is split into columns as wide as one 18-Kbit block RAM
+//     reads at that depth (4 bits at 4096), so each column is one EBR per 16 Kbit
+//     with no multiplexer behind it.  Left whole, Yosys built a 4096 x 97 frame buffer
+//     from 2048 x 9 EBRs and a 2:1 LUT multiplexer in front of stage P (10.1-10.5 ns
+//     into P).  Cost there: 25 EBRs instead of 22.
 //
 // Capacity / count:
 //   * The FIFO holds at most Depth items IN TOTAL (RAM plus stages R, P and O).
@@ -68,6 +73,13 @@ module sf_fifo #(
   localparam bit          WriteAlways  = (Depth <= 8);
   localparam bit          ReadPipe     = (Depth >= 128);
   localparam int unsigned RamAddrWidth = WriteAlways ? AddrWidth + 1 : AddrWidth;
+  // Depth >= 1024: the RAM in columns as wide as an 18-Kbit block RAM reads at that depth
+  // (ECP5 DP16KD, also Xilinx RAMB18: 1024 x 18, 2048 x 9, 4096 x 4, ...), so no column
+  // needs a multiplexer behind its block RAMs (see the header).
+  localparam int unsigned ColWidth = (Depth < 1024)  ? Width :
+                                     (Depth == 1024) ? 18 :
+                                     (Depth == 2048) ? 9 : 16384 / Depth;
+  localparam int unsigned NumCols  = (Width + ColWidth - 1) / ColWidth;
 
   if (Depth < 2 || (Depth & (Depth - 1)) != 0) begin : gen_bad_depth
     $fatal(1, "sf_fifo: Depth must be a power of 2 >= 2, got %0d", Depth);
@@ -81,10 +93,6 @@ module sf_fifo #(
   // then stage P (Depth >= 128 only) and the fabric output register (stage O).
   // Pointers carry one extra wrap bit so that "RAM full" and "RAM empty" differ.
   // ---------------------------------------------------------------------------------
-  // no_rw_check: the RAM's read-during-write result is never used (see rd_en), so
-  // Yosys needs no soft collision logic on the RAM read path.
-  (* no_rw_check *)
-  logic [Width-1:0]      mem_q [2**RamAddrWidth];
   logic [AddrWidth:0]    wr_ptr_d, wr_ptr_q;
   logic [AddrWidth:0]    rd_ptr_d, rd_ptr_q;
   logic [CountWidth-1:0] count_d, count_q;
@@ -179,15 +187,26 @@ module sf_fifo #(
 
   assign wr_en = WriteAlways ? 1'b1 : push;
 
-  always_ff @(posedge clk_i) begin
-    if (wr_en) begin
-      mem_q[wr_ptr_q[RamAddrWidth-1:0]] <= s_axis_tdata;
-    end
-  end
+  // The RAM, in columns of ColWidth bits (one column when Depth < 1024).
+  for (genvar c = 0; c < NumCols; c++) begin : gen_col
+    localparam int unsigned Lo = c * ColWidth;
+    localparam int unsigned W  = (Width - Lo < ColWidth) ? Width - Lo : ColWidth;
 
-  always_ff @(posedge clk_i) begin
-    if (rd_en) begin
-      ram_data_q <= mem_q[rd_ptr_q[RamAddrWidth-1:0]];
+    // no_rw_check: the RAM's read-during-write result is never used (see rd_en), so
+    // Yosys needs no soft collision logic on the RAM read path.
+    (* no_rw_check *)
+    logic [W-1:0] mem_q [2**RamAddrWidth];
+
+    always_ff @(posedge clk_i) begin
+      if (wr_en) begin
+        mem_q[wr_ptr_q[RamAddrWidth-1:0]] <= s_axis_tdata[Lo +: W];
+      end
+    end
+
+    always_ff @(posedge clk_i) begin
+      if (rd_en) begin
+        ram_data_q[Lo +: W] <= mem_q[rd_ptr_q[RamAddrWidth-1:0]];
+      end
     end
   end
 

@@ -28,14 +28,16 @@
 // tbank is carried with every pixel.  Reset: rst_ni asynchronous, active low.
 //
 // Both inputs (s_axis, s_tail_axis) enter, and the stream into the tail (m_tail_axis)
-// leaves, through a 4-deep sf_fifo slice: every tready they drive is a flop, and the mux
+// leaves, through an sf_fifo slice: every tready they drive is a flop, and the mux
 // and demux decide from flops next to them (timing: the tail's two ends and the front are
-// spread over the chip).  The demux also writes the feedback buffer through such a slice:
-// the buffer is a frame deep (many EBRs across the chip), so its room flag and write
-// enables stay away from the demux's decision; and m_axis leaves through one too (a
+// spread over the chip).  The demux also writes the feedback buffer through such a slice
+// (8 deep): the buffer is a frame deep (many EBRs across the chip), so its room flag and
+// write enables stay away from the demux's decision; and m_axis leaves through one too (a
 // reference build had the consumer's ready, 10 ns of route away, in front of the enables
-// of the tail's output slice: 172 late endpoints).  Each slice adds 3 clocks of latency
-// and sustains one pixel per clock.
+// of the tail's output slice: 172 late endpoints).  The slices the mux and the demux
+// write are 8 deep, and their readies into the slices they read are flops, set from the
+// registered counts of the slices they write (mux_go_q, dmx_go_q).
+// Each slice adds 3 clocks of latency and sustains one pixel per clock.
 module sf_repeat #(
   parameter int unsigned Width      = 8,
   parameter int unsigned Height     = 8,
@@ -108,7 +110,13 @@ module sf_repeat #(
   logic [DataWidth-1:0] fr_data;
   logic                 tr_valid, tr_ready, tr_user, tr_last, tr_bank;
   logic [DataWidth-1:0] tr_data;
-  logic [2:0]           fr_count, tr_count, ti_count;
+  logic [2:0]           fr_count, tr_count;
+  logic [3:0]           ti_count;
+  // The mux's and the demux's ready are flops, set when the 8-deep slices they write
+  // held at most SliceRoom items in the previous clock's (registered) count: with the
+  // transfers of that clock and this one they cannot overflow (see mux_go_q, dmx_go_q).
+  localparam logic [3:0] SliceRoom = 4'd5;
+  logic                 mux_go_q;
   // Into the tail's input slice (ti_*).
   logic                 ti_valid, ti_ready, ti_user, ti_last, ti_bank;
   logic [DataWidth-1:0] ti_data;
@@ -145,7 +153,7 @@ module sf_repeat #(
 
   sf_fifo #(
     .Width(DataWidth + 3),
-    .Depth(4)
+    .Depth(8)
   ) u_tail_in (
     .clk_i,
     .rst_ni,
@@ -193,17 +201,29 @@ module sf_repeat #(
   assign mux_data     = mux_from_buf_q ? fb_out_data[DataWidth-1:0] : fr_data;
   assign mux_bank     = mux_from_buf_q ? fb_out_data[DataWidth] : fr_bank;
   assign front_reps   = fr_bank ? reps1_q : reps0_q;
-  // The first pixel of a pass-1 frame also needs room for R in the FIFO to the demux.
+  // The first pixel of a pass-1 frame also pushes its R into the FIFO to the demux.
   assign reps_push    = !mux_from_buf_q && mux_first_q;
-  assign mux_fire     = mux_valid && ti_ready && (!reps_push || reps_ready);
+  assign mux_fire     = mux_valid && mux_go_q;
 
-  assign ti_valid           = mux_valid && (!reps_push || reps_ready);
+  assign ti_valid           = mux_fire;
   assign ti_data            = mux_data;
   assign ti_bank            = mux_bank;
   assign ti_user            = mux_first_q;
   assign ti_last            = mux_eol_q;
-  assign fr_ready           = !mux_from_buf_q && ti_ready && (!reps_push || reps_ready);
-  assign fb_out_ready       = mux_from_buf_q && ti_ready;
+  assign fr_ready           = !mux_from_buf_q && mux_go_q;
+  assign fb_out_ready       = mux_from_buf_q && mux_go_q;
+
+  // The mux's ready is a flop too, like the demux's (dmx_go_q): the tail's input slice
+  // and the R FIFO (both 8 deep) held at most SliceRoom items in the previous clock's
+  // count.  So the pops of the front slice and of the feedback buffer (its stage enables
+  // and EBR read enables, across the chip) are one LUT after flops.
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      mux_go_q <= 1'b0;
+    end else begin
+      mux_go_q <= (ti_count <= SliceRoom) && (reps_count <= SliceRoom);
+    end
+  end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -238,17 +258,17 @@ module sf_repeat #(
 
   // R of every frame, from the mux to the demux.
   logic [RepW-1:0] reps_head;
-  logic [$clog2(4+1)-1:0]        reps_count;
+  logic [3:0]                    reps_count;
   logic [$clog2(BufDepth+1)-1:0] fb_count;
   logic            reps_valid, reps_pop;
 
   sf_fifo #(
     .Width(RepW),
-    .Depth(4)
+    .Depth(8)
   ) u_reps (
     .clk_i,
     .rst_ni,
-    .s_axis_tvalid(reps_push && mux_valid && ti_ready),
+    .s_axis_tvalid(reps_push && mux_fire),
     .s_axis_tready(reps_ready),
     .s_axis_tdata (front_reps),
     .m_axis_tvalid(reps_valid),
@@ -263,22 +283,42 @@ module sf_repeat #(
   logic [RepW-1:0]      dmx_pass_q, dmx_reps_q;
   // Flags of the next pixel as in the mux, plus dmx_new_q: first pixel of pass 1.
   logic                 dmx_first_q, dmx_last_q, dmx_eol_q, dmx_new_q;
-  logic                 dmx_to_out, dmx_fire, dmx_can_start;
+  logic                 dmx_to_out, dmx_fire, reps_stays;
   logic [RepW-1:0]      dmx_reps;
-
-  // At the first pixel of pass 1, R comes from the FIFO (it must be there).
-  assign dmx_can_start = !dmx_new_q || reps_valid;
-  assign dmx_reps      = dmx_new_q ? reps_head : dmx_reps_q;
-  assign dmx_to_out    = (dmx_pass_q >= dmx_reps);
-  assign reps_pop      = dmx_fire && dmx_new_q;
 
   // The output frame leaves through its own slice (ot_*), like the feedback buffer's.
   logic                 ot_valid, ot_ready;
+  logic [3:0]           ot_count, fs_count;
+  // The demux's ready is one flop (dmx_go_q), so the tail's output slice has its enables
+  // one LUT after flops (timing: with the ready a LUT chain of both destinations' room and
+  // the pass compare, a reference build had 40 late endpoints there, 8.9 ns of route).
+  // It is conservative: both destination slices (8 deep) held at most SliceRoom items
+  // in the previous clock's count; and at the first pixel of pass 1, R was at the head
+  // of its FIFO a clock ago and not popped, so it still is.
+  logic                 dmx_go_q, dmx_go_d, dmx_new_d;
 
-  assign ot_valid           = tr_valid && dmx_can_start && dmx_to_out;
-  assign fb_in_valid        = tr_valid && dmx_can_start && !dmx_to_out;
-  assign tr_ready           = dmx_can_start && (dmx_to_out ? ot_ready : fb_in_ready);
-  assign dmx_fire           = tr_valid && tr_ready;
+  assign dmx_reps      = dmx_new_q ? reps_head : dmx_reps_q;
+  assign dmx_to_out    = (dmx_pass_q >= dmx_reps);
+  assign reps_pop      = dmx_fire && dmx_new_q;
+  assign reps_stays    = reps_valid && !reps_pop;   // R at the FIFO head next clock
+
+  assign tr_ready      = dmx_go_q;
+  assign dmx_fire      = tr_valid && dmx_go_q;
+  assign ot_valid      = dmx_fire && dmx_to_out;
+  assign fb_in_valid   = dmx_fire && !dmx_to_out;
+  assign dmx_new_d     = dmx_fire ? dmx_last_q && dmx_to_out : dmx_new_q;
+  assign dmx_go_d      = (ot_count <= SliceRoom) && (fs_count <= SliceRoom) &&
+                         (!dmx_new_d || reps_stays);
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      dmx_go_q  <= 1'b0;
+      dmx_new_q <= 1'b1;
+    end else begin
+      dmx_go_q  <= dmx_go_d;
+      dmx_new_q <= dmx_new_d;
+    end
+  end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -287,7 +327,6 @@ module sf_repeat #(
       dmx_first_q <= 1'b1;
       dmx_last_q  <= (Pixels == 1);
       dmx_eol_q   <= (Width == 1);
-      dmx_new_q   <= 1'b1;
       dmx_pass_q  <= RepW'(1);
       dmx_reps_q  <= RepW'(1);
     end else if (dmx_fire) begin
@@ -295,7 +334,6 @@ module sf_repeat #(
       dmx_eol_q   <= dmx_eol_q ? (Width == 1) : (dmx_col_q == ColW'(Width - 2));
       dmx_first_q <= dmx_last_q;
       dmx_last_q  <= dmx_last_q ? (Pixels == 1) : (dmx_pix_q == PixW'(Pixels - 2));
-      dmx_new_q   <= dmx_last_q && dmx_to_out;
       if (dmx_new_q) dmx_reps_q <= reps_head;
       if (dmx_last_q) begin
         dmx_pix_q  <= '0;
@@ -306,11 +344,9 @@ module sf_repeat #(
     end
   end
 
-  logic [2:0]           ot_count;
-
   sf_fifo #(
     .Width(DataWidth + 3),
-    .Depth(4)
+    .Depth(8)
   ) u_out (
     .clk_i,
     .rst_ni,
@@ -326,11 +362,10 @@ module sf_repeat #(
   // Feedback buffer, behind its input slice (fs_*).
   logic                 fs_valid, fs_ready;
   logic [DataWidth:0]   fs_data;      // {tbank, tdata}
-  logic [2:0]           fs_count;
 
   sf_fifo #(
     .Width(DataWidth + 1),
-    .Depth(4)
+    .Depth(8)
   ) u_feedback_in (
     .clk_i,
     .rst_ni,
@@ -360,7 +395,7 @@ module sf_repeat #(
 
   // FIFO fill levels are not needed here.
   logic unused_counts;
-  assign unused_counts = ^{reps_count, fb_count, fs_count, fr_count, tr_count, ti_count, ot_count};
+  assign unused_counts = ^{fb_count, fr_count, tr_count};
 
   // ------------------------------------------------------------------ marker checks
   logic err_q;
@@ -373,6 +408,9 @@ module sf_repeat #(
       if (dmx_fire && (tr_user != dmx_first_q || tr_last != dmx_eol_q)) begin
         err_q <= 1'b1;
       end
+      // A slice the conservative readies let overflow (cannot happen: mux_go_q, dmx_go_q).
+      if ((ot_valid && !ot_ready) || (fb_in_valid && !fb_in_ready) || (ti_valid && !ti_ready) ||
+          (reps_push && mux_fire && !reps_ready)) err_q <= 1'b1;
     end
   end
   assign frame_err_o = err_q;

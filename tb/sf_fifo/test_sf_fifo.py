@@ -8,8 +8,9 @@ cocotb tests (run for every parameter set):
                         of Depth >= 128), 1 item/clock sustained (Depth >= 4; Depth 2
                         sustains 1 item per 2 clocks).
 
-The parameter sets cover both depth-dependent layouts of the RAM: written every clock
-(Depth <= 8) and with the extra read stage (Depth >= 128), and neither (Depth 32).
+The simulated parameter sets cover the depth-dependent layouts of the RAM: written every
+clock (Depth <= 8), neither (Depth 32), and the extra read stage with the RAM in block-RAM
+columns (Depth 2048: columns of 9, 9 and 2 bits).
 """
 
 from __future__ import annotations
@@ -177,9 +178,9 @@ async def fifo_throughput(dut):
 # pytest entry points
 # -------------------------------------------------------------------------------------
 #: (Width, Depth) simulated; each is one cached Verilator build.
-SIM_PARAMS = [(8, 2), (37, 4), (16, 32), (9, 128)]
+SIM_PARAMS = [(8, 2), (37, 4), (16, 32), (20, 2048)]
 #: Lint covers the simulated sets plus extremes.
-LINT_PARAMS = SIM_PARAMS + [(1, 4), (3, 8), (64, 1024), (288, 512)]
+LINT_PARAMS = SIM_PARAMS + [(1, 4), (3, 8), (9, 128), (64, 1024), (97, 4096), (288, 512)]
 
 SOURCES = [RTL_DIR / "sf_fifo.sv"]
 
