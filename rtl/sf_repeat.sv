@@ -183,7 +183,9 @@ module sf_repeat #(
   logic                 mux_bank;
   logic [DataWidth-1:0] mux_data;
   logic [RepW-1:0]      front_reps, reps0_q, reps1_q;
-  logic                 reps_push, reps_ready;
+  logic                 reps_push, reps_ready, reps_valid, reps_pop;
+  logic [RepW-1:0]      reps_head;
+  logic [3:0]           reps_count;
 
   // R of each bank, clamped, from flops: a setting changes only while no frame of its
   // bank is in flight (the commit protocol), long before the next frame's first pixel.
@@ -257,10 +259,7 @@ module sf_repeat #(
   end
 
   // R of every frame, from the mux to the demux.
-  logic [RepW-1:0] reps_head;
-  logic [3:0]                    reps_count;
   logic [$clog2(BufDepth+1)-1:0] fb_count;
-  logic            reps_valid, reps_pop;
 
   sf_fifo #(
     .Width(RepW),
