@@ -7,7 +7,7 @@
 // into a fabric output register (stage O), so m_axis_tdata comes straight from a
 // fabric flop (ECP5 EBR clock-to-out is too slow to feed downstream logic directly).
 //
-// Two layouts that depend on Depth only (timing on ECP5, where a wide FIFO spreads over
+// Three layouts that depend on Depth only (timing on ECP5, where a wide FIFO spreads over
 // a large area):
 //   * Depth <= 8 (slices, in LUT RAM): the RAM has 2*Depth entries, addressed by the
 //     full pointer, and is written EVERY clock at the write pointer; a push only
@@ -69,7 +69,7 @@ module sf_fifo #(
   localparam int unsigned AddrWidth  = $clog2(Depth);
   localparam int unsigned CountWidth = $clog2(Depth + 1);
   localparam logic [CountWidth-1:0] CountMax = CountWidth'(Depth);
-  // The two depth-dependent layouts (see the header).
+  // The depth-dependent layouts (see the header).
   localparam bit          WriteAlways  = (Depth <= 8);
   localparam bit          ReadPipe     = (Depth >= 128);
   localparam int unsigned RamAddrWidth = WriteAlways ? AddrWidth + 1 : AddrWidth;
@@ -78,7 +78,8 @@ module sf_fifo #(
   // needs a multiplexer behind its block RAMs (see the header).
   localparam int unsigned ColWidth = (Depth < 1024)  ? Width :
                                      (Depth == 1024) ? 18 :
-                                     (Depth == 2048) ? 9 : 16384 / Depth;
+                                     (Depth == 2048) ? 9 :
+                                     (Depth >= 16384) ? 1 : 16384 / Depth;
   localparam int unsigned NumCols  = (Width + ColWidth - 1) / ColWidth;
 
   if (Depth < 2 || (Depth & (Depth - 1)) != 0) begin : gen_bad_depth

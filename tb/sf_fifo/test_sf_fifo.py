@@ -180,7 +180,7 @@ async def fifo_throughput(dut):
 #: (Width, Depth) simulated; each is one cached Verilator build.
 SIM_PARAMS = [(8, 2), (37, 4), (16, 32), (20, 2048)]
 #: Lint covers the simulated sets plus extremes.
-LINT_PARAMS = SIM_PARAMS + [(1, 4), (3, 8), (9, 128), (64, 1024), (97, 4096), (288, 512)]
+LINT_PARAMS = SIM_PARAMS + [(1, 4), (3, 8), (9, 128), (64, 1024), (97, 4096), (3, 32768), (288, 512)]
 
 SOURCES = [RTL_DIR / "sf_fifo.sv"]
 
