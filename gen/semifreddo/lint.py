@@ -13,8 +13,6 @@ import sys
 from pathlib import Path
 
 from . import RTL_DIR
-from pyslang import DiagnosticEngine
-
 from .toolchain import lint
 
 
@@ -31,7 +29,7 @@ def lint_module(path: Path) -> str:
 def slang_errors(paths: list[Path]) -> str:
     """Elaborate *paths* together with slang (every uninstantiated module is a top, with
     its default parameters); returns slang's errors ('' when there are none)."""
-    from pyslang import ast, syntax
+    from pyslang import DiagnosticEngine, ast, syntax
 
     comp = ast.Compilation()
     for path in paths:
