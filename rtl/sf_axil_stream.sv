@@ -38,8 +38,10 @@
 // Timing: one write and one read can be in flight at once (independent channels);
 // AW/W/AR are captured into holding registers (ready = register empty), each access is
 // decided in the cycle after both its address (and data) are held and its response
-// register is free; B/R come from registers.  Sustained rate: one write per 2 clocks,
-// one read per 2 clocks.  An item pushed on s_axis becomes poppable (STATUS bit set)
+// register is empty (not "emptied in this cycle": the master's bready/rready never
+// reach the FIFOs' push and pop, a path across the chip from the host link); B/R come
+// from registers.  Sustained rate: one write per 2 clocks, one read per 2 clocks (the
+// next address is captured in the clock the response is taken).  An item pushed on s_axis becomes poppable (STATUS bit set)
 // 3 clocks later (sf_fifo fall-through); LEVEL counts it from the next clock.
 //
 // Reset: rst_ni active-low asynchronous.  FIFO contents are lost on reset.
@@ -196,7 +198,7 @@ module sf_axil_stream #(
 
   assign s_axil_awready = ~aw_full_q;
   assign s_axil_wready  = ~w_full_q;
-  assign wr_do          = aw_full_q && w_full_q && (!bvalid_q || s_axil_bready);
+  assign wr_do          = aw_full_q && w_full_q && !bvalid_q;
   assign wr_in_window   = (s_axil_awaddr_q[AddrWidth-1:10] == (AddrWidth - 10)'(4));  // 0x1000..0x13FF
   assign wr_ok          = wr_in_window && (s_axil_wstrb_q == 4'hF) && in_ready;
   assign in_push        = wr_do && wr_ok;
@@ -245,7 +247,7 @@ module sf_axil_stream #(
   logic [NumOut-1:0]    out_nonempty;
 
   assign s_axil_arready = ~ar_full_q;
-  assign rd_do  = ar_full_q && (!rvalid_q || s_axil_rready);
+  assign rd_do  = ar_full_q && !rvalid_q;
   // 0x0000..0x003F: registers; 0x2000..0x3FFF: output windows (k = addr[12:11]).
   // The wide range compares are made when the address is captured (timing: the pop
   // decode then starts from flops).

@@ -282,8 +282,13 @@ module sf_repeat #(
   logic [RepW-1:0]      dmx_pass_q, dmx_reps_q;
   // Flags of the next pixel as in the mux, plus dmx_new_q: first pixel of pass 1.
   logic                 dmx_first_q, dmx_last_q, dmx_eol_q, dmx_new_q;
-  logic                 dmx_to_out, dmx_fire, reps_stays;
-  logic [RepW-1:0]      dmx_reps;
+  logic                 dmx_fire, reps_stays;
+  logic [RepW-1:0]      dmx_pass_d, dmx_reps_d;
+  // dmx_to_out_q: the next pixel goes to m_axis (its pass is the frame's last), a flop
+  // computed a clock ahead, so the split of the tail's output between the two slices is
+  // one LUT after flops (a reference build had the pass compare behind dmx_new_q in front
+  // of the output slice's count: 10.84 ns).
+  logic                 dmx_to_out_q, dmx_to_out_d;
 
   // The output frame leaves through its own slice (ot_*), like the feedback buffer's.
   logic                 ot_valid, ot_ready;
@@ -293,29 +298,38 @@ module sf_repeat #(
   // the pass compare, a reference build had 40 late endpoints there, 8.9 ns of route).
   // It is conservative: both destination slices (8 deep) held at most SliceRoom items
   // in the previous clock's count; and at the first pixel of pass 1, R was at the head
-  // of its FIFO a clock ago and not popped, so it still is.
+  // of its FIFO a clock ago and not popped, so it still is (and dmx_to_out_q, computed
+  // from it a clock ago, holds).
   logic                 dmx_go_q, dmx_go_d, dmx_new_d;
 
-  assign dmx_reps      = dmx_new_q ? reps_head : dmx_reps_q;
-  assign dmx_to_out    = (dmx_pass_q >= dmx_reps);
   assign reps_pop      = dmx_fire && dmx_new_q;
   assign reps_stays    = reps_valid && !reps_pop;   // R at the FIFO head next clock
 
   assign tr_ready      = dmx_go_q;
   assign dmx_fire      = tr_valid && dmx_go_q;
-  assign ot_valid      = dmx_fire && dmx_to_out;
-  assign fb_in_valid   = dmx_fire && !dmx_to_out;
-  assign dmx_new_d     = dmx_fire ? dmx_last_q && dmx_to_out : dmx_new_q;
+  assign ot_valid      = dmx_fire && dmx_to_out_q;
+  assign fb_in_valid   = dmx_fire && !dmx_to_out_q;
+  assign dmx_new_d     = dmx_fire ? dmx_last_q && dmx_to_out_q : dmx_new_q;
   assign dmx_go_d      = (ot_count <= SliceRoom) && (fs_count <= SliceRoom) &&
                          (!dmx_new_d || reps_stays);
+  assign dmx_reps_d    = reps_pop ? reps_head : dmx_reps_q;
+  assign dmx_pass_d    = !(dmx_fire && dmx_last_q) ? dmx_pass_q :
+                         dmx_to_out_q ? RepW'(1) : dmx_pass_q + RepW'(1);
+  assign dmx_to_out_d  = dmx_pass_d >= (dmx_new_d ? reps_head : dmx_reps_d);
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      dmx_go_q  <= 1'b0;
-      dmx_new_q <= 1'b1;
+      dmx_go_q     <= 1'b0;
+      dmx_new_q    <= 1'b1;
+      dmx_to_out_q <= 1'b0;
+      dmx_pass_q   <= RepW'(1);
+      dmx_reps_q   <= RepW'(1);
     end else begin
-      dmx_go_q  <= dmx_go_d;
-      dmx_new_q <= dmx_new_d;
+      dmx_go_q     <= dmx_go_d;
+      dmx_new_q    <= dmx_new_d;
+      dmx_to_out_q <= dmx_to_out_d;
+      dmx_pass_q   <= dmx_pass_d;
+      dmx_reps_q   <= dmx_reps_d;
     end
   end
 
@@ -326,17 +340,13 @@ module sf_repeat #(
       dmx_first_q <= 1'b1;
       dmx_last_q  <= (Pixels == 1);
       dmx_eol_q   <= (Width == 1);
-      dmx_pass_q  <= RepW'(1);
-      dmx_reps_q  <= RepW'(1);
     end else if (dmx_fire) begin
       dmx_col_q   <= dmx_eol_q ? '0 : dmx_col_q + ColW'(1);
       dmx_eol_q   <= dmx_eol_q ? (Width == 1) : (dmx_col_q == ColW'(Width - 2));
       dmx_first_q <= dmx_last_q;
       dmx_last_q  <= dmx_last_q ? (Pixels == 1) : (dmx_pix_q == PixW'(Pixels - 2));
-      if (dmx_new_q) dmx_reps_q <= reps_head;
       if (dmx_last_q) begin
         dmx_pix_q  <= '0;
-        dmx_pass_q <= dmx_to_out ? RepW'(1) : dmx_pass_q + RepW'(1);
       end else begin
         dmx_pix_q <= dmx_pix_q + PixW'(1);
       end

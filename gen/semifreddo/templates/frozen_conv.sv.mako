@@ -13,7 +13,8 @@ ${blk.cin} -> ${blk.cout} channels, ${blk.strategy} shift-add graph (no multipli
 ${blk.digit_bits} bits,
 // most significant first, one a clock (docs/arithmetic.md section 2), so the block takes
 // a window every ${blk.digits} clocks; the input slice is deep enough to absorb a producer
-// that sends a row at a higher rate and then pauses (a stride-2 block before it).
+// that sends a row at a higher rate and then pauses (a stride-2 block before it).  A
+// 4-deep stage (3 more clocks) between the slice and the window takes the window's pop.
 % endif
 // The window only issues while the FIFO has room for everything in flight (credits),
 // so the pipeline never stalls and back-pressure never loses a pixel.  The room is a
@@ -47,6 +48,9 @@ module ${blk.module} (
   logic [${blk.in_width}-1:0]  in_tdata;
   logic [$clog2(${blk.in_depth}+1)-1:0] in_count;
 
+  logic                        sl_tvalid, sl_tready;
+  logic [${blk.in_width}+1:0]  sl_tdata;   // {tuser, tlast, tdata}
+
   sf_fifo #(
     .Width(${blk.in_width} + 2),
     .Depth(${blk.in_depth})
@@ -56,11 +60,38 @@ module ${blk.module} (
     .s_axis_tvalid,
     .s_axis_tready,
     .s_axis_tdata ({s_axis_tuser, s_axis_tlast, s_axis_tdata}),
+    .m_axis_tvalid(sl_tvalid),
+    .m_axis_tready(sl_tready),
+    .m_axis_tdata (sl_tdata),
+    .count_o      (in_count)
+  );
+
+% if blk.digits > 1:
+  // The deep slice is LUT RAM spread over an area; its pop would hang on the window's
+  // ready (the last-digit flop, through sf_window's advance).  A 4-deep stage beside the
+  // window takes that pop instead, and the slice's pop hangs on the stage's ready, a flop
+  // (a reference build had 11.4 ns of route from last_q into the slice's flags).
+  logic [2:0] stage_count;
+
+  sf_fifo #(
+    .Width(${blk.in_width} + 2),
+    .Depth(4)
+  ) u_in_stage (
+    .clk_i,
+    .rst_ni,
+    .s_axis_tvalid(sl_tvalid),
+    .s_axis_tready(sl_tready),
+    .s_axis_tdata (sl_tdata),
     .m_axis_tvalid(in_tvalid),
     .m_axis_tready(in_tready),
     .m_axis_tdata ({in_tuser, in_tlast, in_tdata}),
-    .count_o      (in_count)
+    .count_o      (stage_count)
   );
+% else:
+  assign in_tvalid                        = sl_tvalid;
+  assign sl_tready                        = in_tready;
+  assign {in_tuser, in_tlast, in_tdata}   = sl_tdata;
+% endif
 
   // ---------------------------------------------------------------- window
   logic                        win_tvalid, win_tready, win_tuser, win_tlast;
@@ -257,7 +288,11 @@ module ${blk.module} (
   // fifo_ready is high whenever an item arrives: the credits guarantee room.
   logic unused_fifo_ready;
   assign unused_fifo_ready = fifo_ready;
-  logic unused_in_count;   // the slice's fill level: not needed
+  logic unused_in_count;   // the slices' fill levels: not needed
+% if blk.digits > 1:
+  assign unused_in_count = ^{in_count, stage_count};
+% else:
   assign unused_in_count = ^in_count;
+% endif
 
 endmodule
