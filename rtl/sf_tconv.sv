@@ -32,8 +32,9 @@
 // Cout*Taps/(G*TapsOp*T) of them (ops of the last, partial entry waste
 // (Cycles*G - Cout)/(Cycles*G) of their products, a partial last phase
 // (F*TapsOp - Taps)/(F*TapsOp)).  Registers: two window-wide pipeline stages (x1, x2,
-// Kernel*Kernel*Cin*InBits bits each) and one of the phase's taps (x3, TapsOp*InBits)
-// besides the FIFOs.  With F > 1 each x3/w3 bit is a F:1 multiplexer on the phase.
+// Kernel*Kernel*Cin*InBits bits each), one of the phase's taps (x3, TapsOp*InBits) and
+// one of the products (G*TapsOp*(InBits + !InSigned + WeightBits)) besides the FIFOs.
+// With F > 1 each x3/w3 bit is a F:1 multiplexer on the phase.
 //
 // Memories (instantiated outside, next to the register block; rtl/sf_weight_mem.sv),
 // the same for every Fold (an entry is read once per phase):
@@ -80,13 +81,12 @@
 // input pixel m + Width + 1 for centre m; Kwin = 1 for Kernel 1: the pixel itself);
 // the engine starts it 3 clocks later (smoothing FIFO fall-through); its last op issues
 // Ops - 1 clocks after the start; the pixel enters the output FIFO EngineLatency =
-// 9 + TreeStages clocks after that (TreeStages = ceil(log4(TapsOp))) and is on m_axis 3
+// 10 + TreeStages clocks after that (TreeStages = ceil(log4(TapsOp))) and is on m_axis 3
 // clocks later.  In total
-//   3 + Kwin + 3 + (Ops - 1) + (9 + TreeStages) + 3 = Kwin + Ops + TreeStages + 17
+//   3 + Kwin + 3 + (Ops - 1) + (10 + TreeStages) + 3 = Kwin + Ops + TreeStages + 18
 // clocks from the acceptance of that input pixel to m_axis_tvalid (the first 3: the
 // input slice's fall-through), plus queueing in the smoothing FIFO (up to SmoothDepth *
-// Ops clocks) and back-pressure.  Measured: 24 (Kernel 3, Taps 27, Ops 1) and 27
-// (Kernel 3, Taps 18, Ops 4), as the formula.
+// Ops clocks) and back-pressure (tb/sf_tconv logs it).
 //
 // Timing (ECP5-85F, speed 6, yowasp yosys synth_ecp5 + nextpnr-ecp5, harness: this block
 // with its two memories, 64x48, Cin 4, Cout 8, K3, G 2: 76 MULT18X18D, ~3.0k LUT4, 6.8k
@@ -188,7 +188,7 @@ module sf_tconv #(
 
   // Control pipeline stages (an op issued in clock t is in stage k during clock t+k).
   localparam int unsigned StX1   = 1;                   // issue regs, memory read
-  localparam int unsigned StProd = 4;                   // products (tree stage 0)
+  localparam int unsigned StProd = 5;                   // products, re-registered (tree stage 0)
   localparam int unsigned StAcc  = StProd + TreeStages + 1;  // acc = sum + bias; Mult
   localparam int unsigned StPp   = StAcc + 1;           // partial products acc * Mult
   localparam int unsigned StQ    = StPp + 1;            // q = t + 2^(Shift-1)
@@ -516,7 +516,8 @@ module sf_tconv #(
 
   // ---------------------------------------------------------------------------------
   // Datapath: window delay (stages 1, 2), the phase's taps and weights (stage 3),
-  // products (stage 4), adder trees, accumulator, requantisation, saturation.
+  // products (stage 4, re-registered at 5), adder trees, accumulator, requantisation,
+  // saturation.
   // ---------------------------------------------------------------------------------
   localparam int unsigned XOpWidth = TapsOp * InBits;
   localparam int unsigned WOpWidth = Groups * TapsOp * WeightBits;
@@ -529,16 +530,20 @@ module sf_tconv #(
   logic [PhW-1:0]                   p2;           // phase of the op in stage 2
   logic [Groups*BiasBits-1:0]       b3_q;
   logic [TreeStages:0][Groups*BiasBits-1:0] bias_q;  // with tree stages 0..TreeStages
-  // The tree: stage s at tree_offset(s).  Stage 0 is the multipliers' product registers,
-  // stages 1..TreeStages are sums registered in tree_q (stage s at tree_offset(s) - ProdBits).
-  logic [ProdBits-1:0]              prod;
+  // The tree: stage s at tree_offset(s).  Stage 0 is the products re-registered in the
+  // fabric (prod_q, stage StProd): the DSP row is far from the block's adder trees, and a
+  // reference build had 8.3 ns of route from a tap DSP's output register into its tree's
+  // first adder register.  Stages 1..TreeStages are sums registered in tree_q (stage s at
+  // tree_offset(s) - ProdBits).
+  logic [ProdBits-1:0]              prod, prod_q;   // the DSPs' product registers (stage 4), stage 5
+  logic [Groups*BiasBits-1:0]       b4_q;
   logic [SumsBits-1:0]              tree_d, tree_q;
   logic [TreeBits-1:0]              tree;
 
   if (TreeStages > 0) begin : gen_tree
-    assign tree = {tree_q, prod};
+    assign tree = {tree_q, prod_q};
   end else begin : gen_no_tree   // one tap per op: the product is the sum
-    assign tree   = prod;
+    assign tree   = prod_q;
     assign tree_d = '0;
     logic unused_tree;
     assign unused_tree = ^tree_q;
@@ -582,14 +587,16 @@ module sf_tconv #(
     x1_q      <= sm_data;
     x2_q      <= x1_q;
     b3_q      <= b_rd_data_i;
-    bias_q[0] <= b3_q;
+    b4_q      <= b3_q;
+    prod_q    <= prod;
+    bias_q[0] <= b4_q;
     for (int s = 1; s <= TreeStages; s++) bias_q[s] <= bias_q[s-1];
     tree_q    <= tree_d;
   end
 
   for (genvar g = 0; g < Groups; g++) begin : gen_group
     // Stage 0: products of the phase's slots (operands registered in the multipliers
-    // at stage 3, products at stage 4).
+    // at stage 3, products at stage 4, prod_q at stage 5).
     for (genvar j = 0; j < TapsOp; j++) begin : gen_tap
       sf_mul #(
         .AWidth   (WeightBits),
