@@ -214,15 +214,27 @@ module ${blk.module} (
 
   // acc = (acc << DigitW) + W d, restarted by a window's first digit (${blk.dot_latency} clocks after
   // it entered).  Exact: every partial sum is W u' for a prefix u' of the digits, inside
-  // the ${blk.acc_width}-bit range of W u.
-  logic first;
+  // the ${blk.acc_width}-bit range of W u.  first_q[c] (= vld_q[${blk.dot_latency - 1}]) is one flop per output
+  // channel, beside its accumulator: one flop for all of them had 9 ns of route into the
+  // channels' adder chains in a reference build.
+  (* keep *) logic first_q [${blk.cout}];
   logic signed [${blk.acc_width}-1:0] acc_q [${blk.cout}];
 
-  assign first = vld_q[${blk.dot_latency - 1}];
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      first_q <= '{default: 1'b0};
+    end else begin
+% if blk.dot_latency >= 2:
+      first_q <= '{default: vld_q[${blk.dot_latency - 2}]};
+% else:
+      first_q <= '{default: issue};
+% endif
+    end
+  end
 
   always_ff @(posedge clk_i) begin
 % for ch in blk.channels:
-    acc_q[${ch.index}] <= (first ? '0 : acc_q[${ch.index}] <<< DigitW)
+    acc_q[${ch.index}] <= (first_q[${ch.index}] ? '0 : acc_q[${ch.index}] <<< DigitW)
         + ${blk.acc_width}'(signed'(y_digit[${ch.index * blk.dot_width} +: ${blk.dot_width}]));
 % endfor
   end
