@@ -41,8 +41,9 @@
 // register is empty (not "emptied in this cycle": the master's bready/rready never
 // reach the FIFOs' push and pop, a path across the chip from the host link); B/R come
 // from registers.  Sustained rate: one write per 2 clocks, one read per 2 clocks (the
-// next address is captured in the clock the response is taken).  An item pushed on s_axis becomes poppable (STATUS bit set)
-// 3 clocks later (sf_fifo fall-through); LEVEL counts it from the next clock.
+// next address is captured in the clock the response is taken).  An item pushed on
+// s_axis becomes poppable (STATUS bit set) 3 clocks later (sf_fifo fall-through); LEVEL
+// counts it from the next clock.
 //
 // Reset: rst_ni active-low asynchronous.  FIFO contents are lost on reset.
 module sf_axil_stream #(
