@@ -157,7 +157,10 @@ module sf_fifo #(
       default: count_d = count_q;
     endcase
   end
-  assign full_d = (count_d == CountMax);
+  // Full after this clock: not popped, and full or filled by this push.  The compare is
+  // made on count_q, so m_axis_tready (a consumer's ready, often from across the chip)
+  // is one LUT before full_q rather than in front of count_d's adder and a compare.
+  assign full_d = ~pop & (full_q | (push & (count_q == CountMax - 1'b1)));
   // "RAM empty" from a flop (= wr_ptr_q == rd_ptr_q at all times): the pointer compare
   // stays out of rd_en, which with m_axis_tready is one LUT before the clock enables of
   // the Width read registers (timing: on ECP5 a wide FIFO's stage enables fan out over
