@@ -144,7 +144,7 @@ module ${blk.module} (
   // build had 680 late enables there with a compare of digit_q in front).
   logic [SelW-1:0] digit_d, digit_q;
   logic            idle_q, last_q;
-  (* keep *) logic [SelW-1:0] sel_q [Copies];
+  logic [SelW-1:0] sel_q [Copies];
   logic [${blk.n_in * blk.digit_bits}-1:0] x_digit;
 
   assign issue      = win_tvalid && room_q && idle_q;
@@ -156,12 +156,19 @@ module ${blk.module} (
       digit_q <= '0;
       idle_q  <= 1'b1;
       last_q  <= 1'b0;
-      sel_q   <= '{default: '0};
     end else begin
       digit_q <= digit_d;
       idle_q  <= digit_d == '0;
       last_q  <= digit_d == LastDigit;
-      sel_q   <= '{default: digit_d};
+    end
+  end
+
+  // The copies of the digit counter.  keep goes on the always_ff (on the variable, Yosys
+  // merges the equal flops into one: the reference's builds before session 14 had one).
+  for (genvar k = 0; k < Copies; k++) begin : gen_sel
+    (* keep *) always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) sel_q[k] <= '0;
+      else         sel_q[k] <= digit_d;
     end
   end
 
@@ -217,17 +224,16 @@ module ${blk.module} (
   // the ${blk.acc_width}-bit range of W u.  first_q[c] (= vld_q[${blk.dot_latency - 1}]) is one flop per output
   // channel, beside its accumulator: one flop for all of them had 9 ns of route into the
   // channels' adder chains in a reference build.
-  (* keep *) logic first_q [${blk.cout}];
+  logic first_q [${blk.cout}];
   logic signed [${blk.acc_width}-1:0] acc_q [${blk.cout}];
 
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      first_q <= '{default: 1'b0};
-    end else begin
+  for (genvar c = 0; c < ${blk.cout}; c++) begin : gen_first
+    (* keep *) always_ff @(posedge clk_i or negedge rst_ni) begin   // kept: see sel_q
+      if (!rst_ni) first_q[c] <= 1'b0;
 % if blk.dot_latency >= 2:
-      first_q <= '{default: vld_q[${blk.dot_latency - 2}]};
+      else         first_q[c] <= vld_q[${blk.dot_latency - 2}];
 % else:
-      first_q <= '{default: issue};
+      else         first_q[c] <= issue;
 % endif
     end
   end
