@@ -42,8 +42,8 @@
 // reach the FIFOs' push and pop, a path across the chip from the host link); B/R come
 // from registers.  Sustained rate: one write per 2 clocks, one read per 2 clocks (the
 // next address is captured in the clock the response is taken).  An item pushed on
-// s_axis becomes poppable (STATUS bit set) 3 clocks later (sf_fifo fall-through); LEVEL
-// counts it from the next clock.
+// s_axis becomes poppable (STATUS bit set) 3 clocks later, 5 with OutDepth >= 128
+// (sf_fifo fall-through); LEVEL counts it from the next clock.
 //
 // Reset: rst_ni active-low asynchronous.  FIFO contents are lost on reset.
 module sf_axil_stream #(

@@ -15,9 +15,13 @@
 //     the one at the write pointer never holds one (whatever the read stages hold; a
 //     LUT RAM cell is 16 deep, so the extra slots are free).  The write enable, which
 //     would fan out from the producer's valid to every RAM cell, is gone.
-//   * Depth >= 128 (in EBR): one more fabric stage (P) between R and O.  The RAM's
-//     clock-to-out then only reaches a flop the placer can put beside the EBR (a
-//     reference build had 11.5 ns from a frame buffer's EBR into stage O).
+//   * Depth >= 128 (in EBR): R -> P -> queue -> O.  Stage P, a fabric register, takes R
+//     every clock, so the RAM's clock-to-out only reaches a flop the placer can put
+//     beside the EBR (a reference build had 11.5 ns from a frame buffer's EBR into stage
+//     O).  P writes an 8-item queue in LUT RAM, and the RAM is read only when the queue
+//     has room for all items in flight (a registered credit check): m_axis_tready reaches
+//     the queue and O, never the block RAMs' read enables (reference builds had 10-12 ns
+//     from a consumer's ready through the pop logic into a frame buffer's EBR enables).
 //   * Depth >= 1024: the RAM is split into columns as wide as one 18-Kbit block RAM
 //     reads at that depth (4 bits at 4096), so each column is one EBR per 16 Kbit
 //     with no multiplexer behind it.  Left whole, Yosys built a 4096 x 97 frame buffer
@@ -25,7 +29,7 @@
 //     into P).  Cost there: 25 EBRs instead of 22.
 //
 // Capacity / count:
-//   * The FIFO holds at most Depth items IN TOTAL (RAM plus stages R, P and O).
+//   * The FIFO holds at most Depth items IN TOTAL (RAM plus stages R, P, queue and O).
 //   * count_o is the exact number of items held (accepted on s_axis and not yet
 //     popped on m_axis), 0..Depth, registered: it counts a transfer from the cycle
 //     after it.
@@ -36,14 +40,15 @@
 // Latency / throughput:
 //   * An item transferred on s_axis in clock cycle c is presented on m_axis
 //     (m_axis_tvalid = 1) from cycle c+3 when the FIFO was empty: 3 cycles of
-//     fall-through latency (RAM write, RAM read register, output register); c+4 with
-//     stage P (Depth >= 128).
+//     fall-through latency (RAM write, RAM read register, output register); c+5 with
+//     stage P and the queue (Depth >= 128).
 //   * Push and pop in the same cycle are allowed.  With both sides always ready the FIFO
 //     sustains one item per clock indefinitely when Depth >= 4.  (An item occupies the
 //     FIFO for at least 3 clocks and s_axis_tready does not look at the pop, so
 //     Depth = 2 sustains only one item per 2 clocks.)
 //   * m_axis_tvalid and m_axis_tdata are registered; m_axis_tready only reaches the RAM
-//     read enable, the stage enables and the counters (one LUT level; two with stage P).
+//     read enable, the stage enables and the counters (one LUT level), with Depth >= 128
+//     only the queue's read side, stage O and the counters.
 //
 // Reset: rst_ni is active-low ASYNCHRONOUS (asserted asynchronously, to be released
 // synchronously by the reset generator).  Only control state is reset; the RAM and the
@@ -91,7 +96,8 @@ module sf_fifo #(
 
   // ---------------------------------------------------------------------------------
   // Storage: RAM with one write port and one registered, enabled read port (stage R),
-  // then stage P (Depth >= 128 only) and the fabric output register (stage O).
+  // then the fabric output register (stage O); with Depth >= 128, stage P and the
+  // output queue instead of O (see gen_read_pipe).
   // Pointers carry one extra wrap bit so that "RAM full" and "RAM empty" differ.
   // ---------------------------------------------------------------------------------
   logic [AddrWidth:0]    wr_ptr_d, wr_ptr_q;
@@ -100,55 +106,103 @@ module sf_fifo #(
   logic                  full_d, full_q;
   logic                  ram_valid_d, ram_valid_q;  // stage R holds an item
   logic [Width-1:0]      ram_data_q;                // stage R: RAM read register
-  logic                  out_valid_d, out_valid_q;  // stage O holds an item
-  logic [Width-1:0]      out_data_q;                // stage O: fabric output register
-  logic [Width-1:0]      o_data;                    // what stage O loads
+  logic                  out_valid;                 // m_axis_tvalid
 
   logic                  mem_empty_d, mem_empty_q;  // the RAM holds no item
   logic                  mem_one;                   // the RAM holds exactly one item
-  logic push, pop, wr_en, rd_en, r_move, o_load;
+  logic push, pop, wr_en, rd_en;
 
-  assign push      = s_axis_tvalid & ~full_q;
-  assign pop       = out_valid_q & m_axis_tready;
-  // Each stage takes the item of the stage before when it is (being) emptied: stage O
-  // loads (o_load) when empty or popped, stage R's item moves on (r_move) when the stage
-  // after it loads, and the RAM is read (rd_en) when R is (being) emptied.  No
-  // read-during-write hazard: a read needs the RAM non-empty and a write either needs
+  assign push = s_axis_tvalid & ~full_q;
+  assign pop  = out_valid & m_axis_tready;
+  // No read-during-write hazard: a read needs the RAM non-empty and a write either needs
   // count < Depth (so the RAM is not full) or, written every clock, goes to the slot at
   // the write pointer, which holds no item; either way the two addresses differ.
-  assign rd_en     = ~mem_empty_q & (~ram_valid_q | r_move);
-  assign out_valid_d = o_load | (out_valid_q & ~m_axis_tready);
 
   if (ReadPipe) begin : gen_read_pipe
-    logic             pipe_valid_q;  // stage P holds an item
-    logic [Width-1:0] pipe_data_q;   // stage P
+    // R -> P -> queue -> O, with no stall before the queue: stage P takes R's item every
+    // clock and writes it into the queue (LUT RAM, 16 slots, written every clock at its
+    // write pointer like the slices, at most QDepth items with O) the next.  The RAM is
+    // read only when the queue has room for everything in flight, a flop computed a clock
+    // ahead (credits), so the block RAMs' read enable is one LUT of flops and stages R
+    // and P have no stall logic.  m_axis_tready reaches only the queue's read side and
+    // stage O, which the placer can put beside the consumer (reference builds had 10-12
+    // ns from a consumer's ready through the pop logic into a frame buffer's EBR enables).
+    localparam int unsigned QDepth = 8;
+    logic             pipe_valid_q;   // stage P holds an item
+    logic [Width-1:0] pipe_data_q;    // stage P
+    logic             room_q;         // the RAM may be read in this clock
+    logic [3:0]       q_wr_q, q_rd_q; // queue pointers (16 slots)
+    logic [3:0]       q_count_q;      // items in the queue and stage O, 0..QDepth
+    logic [Width-1:0] q_mem [16];
+    logic             out_valid_q;    // stage O holds an item
+    logic [Width-1:0] out_data_q;     // stage O
+    logic             o_load;
 
-    assign o_load = pipe_valid_q & (~out_valid_q | m_axis_tready);
-    assign r_move = ram_valid_q & (~pipe_valid_q | o_load);
-    assign o_data = pipe_data_q;
+    assign rd_en       = ~mem_empty_q & room_q;
+    assign ram_valid_d = rd_en;
+    assign o_load      = (q_wr_q != q_rd_q) & (~out_valid_q | m_axis_tready);
 
     always_ff @(posedge clk_i or negedge rst_ni) begin
       if (!rst_ni) begin
         pipe_valid_q <= 1'b0;
+        room_q       <= 1'b0;
+        q_wr_q       <= '0;
+        q_rd_q       <= '0;
+        q_count_q    <= '0;
+        out_valid_q  <= 1'b0;
       end else begin
-        pipe_valid_q <= r_move | (pipe_valid_q & ~o_load);
+        pipe_valid_q <= ram_valid_q;
+        // Items bound for the queue after this clock, plus one read in the next: <= QDepth.
+        room_q       <= 5'(q_count_q) + 5'(pipe_valid_q) + 5'(ram_valid_q) + 5'(rd_en) < 5'(QDepth);
+        q_wr_q       <= q_wr_q + 4'(pipe_valid_q);
+        q_rd_q       <= q_rd_q + 4'(o_load);
+        q_count_q    <= q_count_q + 4'(pipe_valid_q) - 4'(pop);
+        out_valid_q  <= o_load | (out_valid_q & ~m_axis_tready);
       end
     end
 
     always_ff @(posedge clk_i) begin
-      if (r_move) begin
-        pipe_data_q <= ram_data_q;
+      pipe_data_q    <= ram_data_q;
+      q_mem[q_wr_q]  <= pipe_data_q;
+      if (o_load) begin
+        out_data_q <= q_mem[q_rd_q];
       end
     end
-  end else begin : gen_no_read_pipe
-    assign o_load = ram_valid_q & (~out_valid_q | m_axis_tready);
-    assign r_move = o_load;
-    assign o_data = ram_data_q;
+
+    assign out_valid    = out_valid_q;
+    assign m_axis_tdata = out_data_q;
+  end else begin : gen_read_out
+    // Each stage takes the item of the stage before when it is (being) emptied: stage O
+    // loads (o_load) when empty or popped, and the RAM is read into R (rd_en) when R is
+    // (being) emptied.
+    logic             out_valid_q;  // stage O holds an item
+    logic [Width-1:0] out_data_q;   // stage O: fabric output register
+    logic             o_load;
+
+    assign o_load      = ram_valid_q & (~out_valid_q | m_axis_tready);
+    assign rd_en       = ~mem_empty_q & (~ram_valid_q | o_load);
+    assign ram_valid_d = rd_en | (ram_valid_q & ~o_load);
+
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+        out_valid_q <= 1'b0;
+      end else begin
+        out_valid_q <= o_load | (out_valid_q & ~m_axis_tready);
+      end
+    end
+
+    always_ff @(posedge clk_i) begin
+      if (o_load) begin
+        out_data_q <= ram_data_q;
+      end
+    end
+
+    assign out_valid     = out_valid_q;
+    assign m_axis_tdata  = out_data_q;
   end
 
   assign wr_ptr_d    = push  ? wr_ptr_q + 1'b1 : wr_ptr_q;
   assign rd_ptr_d    = rd_en ? rd_ptr_q + 1'b1 : rd_ptr_q;
-  assign ram_valid_d = rd_en | (ram_valid_q & ~r_move);
 
   always_comb begin
     unique case ({push, pop})
@@ -177,7 +231,6 @@ module sf_fifo #(
       full_q      <= 1'b0;
       mem_empty_q <= 1'b1;
       ram_valid_q <= 1'b0;
-      out_valid_q <= 1'b0;
     end else begin
       wr_ptr_q    <= wr_ptr_d;
       rd_ptr_q    <= rd_ptr_d;
@@ -185,7 +238,6 @@ module sf_fifo #(
       full_q      <= full_d;
       mem_empty_q <= mem_empty_d;
       ram_valid_q <= ram_valid_d;
-      out_valid_q <= out_valid_d;
     end
   end
 
@@ -214,15 +266,8 @@ module sf_fifo #(
     end
   end
 
-  always_ff @(posedge clk_i) begin
-    if (o_load) begin
-      out_data_q <= o_data;
-    end
-  end
-
   assign s_axis_tready = ~full_q;
-  assign m_axis_tvalid = out_valid_q;
-  assign m_axis_tdata  = out_data_q;
+  assign m_axis_tvalid = out_valid;
   assign count_o       = count_q;
 
 endmodule

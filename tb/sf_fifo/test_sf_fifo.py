@@ -4,13 +4,13 @@ cocotb tests (run for every parameter set):
   * fifo_random      -- random push/pop with random valid/ready stalls vs a Python deque,
                         count_o / s_axis_tready checked every cycle.
   * fifo_full_empty  -- fill to exactly Depth (tready drops), drain to empty, refill.
-  * fifo_throughput  -- both sides always ready: 3-cycle latency (4 with the read stage P
-                        of Depth >= 128), 1 item/clock sustained (Depth >= 4; Depth 2
-                        sustains 1 item per 2 clocks).
+  * fifo_throughput  -- both sides always ready: 3-cycle latency (5 through stage P and
+                        the output queue of Depth >= 128), 1 item/clock sustained
+                        (Depth >= 4; Depth 2 sustains 1 item per 2 clocks).
 
 The simulated parameter sets cover the depth-dependent layouts of the RAM: written every
-clock (Depth <= 8), neither (Depth 32), and the extra read stage with the RAM in block-RAM
-columns (Depth 2048: columns of 9, 9 and 2 bits).
+clock (Depth <= 8), neither (Depth 32), and the credit-driven read through stage P into
+the output queue with the RAM in block-RAM columns (Depth 2048: columns of 9, 9 and 2 bits).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from sfstream import (CLK_PERIOD_NS, Beat, CycleCounter, StreamSink, StreamSourc
 
 def fall_through(depth: int) -> int:
     """Clocks from an s_axis transfer into an empty FIFO to m_axis_tvalid (rtl header)."""
-    return 4 if depth >= 128 else 3
+    return 5 if depth >= 128 else 3
 
 
 class TB:
