@@ -160,6 +160,20 @@ def test_reset_root_on_global_net(flow):
     assert len(reset[0]["endpoints"]) >= 5   # the SoC's and the network's reset leaves
 
 
+@pytest.mark.slow
+def test_flop_copies_survive_synthesis(flow):
+    """Copies of a flop made for fan-out stay separate flops in the placed netlist: the
+    digit-serial frozen block's restart flag, one per output channel.  (With `keep` on the
+    variable Yosys merged equal flops into one; the copies' always_ff blocks carry it now.)"""
+    _, out, _ = flow
+    netlist = json.loads((out / "work" / "ulx3s_85f_top.json").read_text())
+    nets = netlist["modules"]["ulx3s_85f_top"]["netnames"]
+    copies = {name: net["bits"] for name, net in nets.items() if name.endswith(".first_q")}
+    assert copies, "the flow test's net has no digit-serial frozen block"
+    for name, bits in copies.items():
+        assert len(bits) >= 2 and len(set(bits)) == len(bits), (name, bits)
+
+
 def _gbuf_netlist() -> dict:
     """A flat yosys netlist with the board top's reset synchroniser, its DCCA and two reset
     leaves (bits 10: synchroniser out, 11: DCCA out)."""
