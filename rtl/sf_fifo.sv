@@ -132,7 +132,7 @@ module sf_fifo #(
     logic [Width-1:0] pipe_data_q;    // stage P
     logic             room_q;         // the RAM may be read in this clock
     logic [3:0]       q_wr_q, q_rd_q; // queue pointers (16 slots)
-    logic [3:0]       q_count_q;      // items in the queue and stage O, 0..QDepth
+    logic [3:0]       q_items;        // items in the queue and stage O, 0..QDepth
     logic [Width-1:0] q_mem [16];
     logic             out_valid_q;    // stage O holds an item
     logic [Width-1:0] out_data_q;     // stage O
@@ -141,6 +141,7 @@ module sf_fifo #(
     assign rd_en       = ~mem_empty_q & room_q;
     assign ram_valid_d = rd_en;
     assign o_load      = (q_wr_q != q_rd_q) & (~out_valid_q | m_axis_tready);
+    assign q_items     = (q_wr_q - q_rd_q) + 4'(out_valid_q);
 
     always_ff @(posedge clk_i or negedge rst_ni) begin
       if (!rst_ni) begin
@@ -148,15 +149,13 @@ module sf_fifo #(
         room_q       <= 1'b0;
         q_wr_q       <= '0;
         q_rd_q       <= '0;
-        q_count_q    <= '0;
         out_valid_q  <= 1'b0;
       end else begin
         pipe_valid_q <= ram_valid_q;
         // Items bound for the queue after this clock, plus one read in the next: <= QDepth.
-        room_q       <= 5'(q_count_q) + 5'(pipe_valid_q) + 5'(ram_valid_q) + 5'(rd_en) < 5'(QDepth);
+        room_q       <= 5'(q_items) + 5'(pipe_valid_q) + 5'(ram_valid_q) + 5'(rd_en) < 5'(QDepth);
         q_wr_q       <= q_wr_q + 4'(pipe_valid_q);
         q_rd_q       <= q_rd_q + 4'(o_load);
-        q_count_q    <= q_count_q + 4'(pipe_valid_q) - 4'(pop);
         out_valid_q  <= o_load | (out_valid_q & ~m_axis_tready);
       end
     end
