@@ -13,6 +13,7 @@ import copy
 import json
 import math
 import re
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,7 @@ import yaml
 from semifreddo import RTL_DIR, cli, fpga, weights
 from semifreddo.netdesc import load_description, parse_description, sha256_file
 from semifreddo import simulate
-from semifreddo.toolchain import lint
+from semifreddo.toolchain import lint, tool_env
 
 #: The default board of `make fpga`: the test builds for it.
 BOARD = fpga.DEFAULT_BOARD
@@ -138,26 +139,22 @@ def test_report_complete_and_consistent(flow):
 @pytest.mark.slow
 def test_reset_root_on_global_net(flow):
     """The board top's reset root (sf_ecp5_gbuf, a DCCA) is routed on a global net to the
-    first flops of the reset-tree leaves, not through fabric routing; or, when nextpnr
-    could not route the synchroniser into the DCCA, the seed was placed again without it
-    (fpga.fabric_reset_netlist) and the report says so."""
+    first flops of the reset-tree leaves, not through fabric routing, in the first
+    placement: the synchroniser sits on RESET_ROOT_BEL beside the DCC (the CI SoC needed
+    the fabric fallback every time before, a second placement of ~3.5 minutes)."""
     _, out, _ = flow
     r = json.loads((out / "report.json").read_text())
     work = out / "work"
     log = (work / r["nextpnr_files"]["log"]).read_text()
     data = json.loads((work / r["nextpnr_files"]["report"]).read_text())
-    if r["reset_root"] == "fabric":
-        netlist = json.loads((work / "ulx3s_85f_top.json").read_text())
-        assert fpga.reset_gbuf_unroutable((work / "nextpnr_s1.log").read_text(), netlist, "ulx3s_85f_top")
-        drivers = [n["driver"] for n in data["detailed_net_timings"] if "rst_n" in n["net"]]
-        assert drivers and not any(d.endswith("u_rst_gbuf.u_dcca") for d in drivers), drivers
-        return
     assert r["reset_root"] == "global" and r["nextpnr_files"]["log"] == "nextpnr_s1.log"
+    assert r["reset_root_bel"] == fpga.RESET_ROOT_BEL[fpga.BOARDS[BOARD].device]
     assert re.search(r"routing clock net rst_n using global \d+", log), \
         [ln for ln in log.splitlines() if "global" in ln]
     reset = [n for n in data["detailed_net_timings"] if n["net"] == "rst_n"]
     assert len(reset) == 1 and reset[0]["driver"].endswith("u_rst_gbuf.u_dcca"), reset
     assert len(reset[0]["endpoints"]) >= 5   # the SoC's and the network's reset leaves
+    assert not list(work.glob("*fabric_reset*")), "placed a second time without the DCCA"
 
 
 @pytest.mark.slow
@@ -177,11 +174,16 @@ def test_flop_copies_survive_synthesis(flow):
 def _gbuf_netlist() -> dict:
     """A flat yosys netlist with the board top's reset synchroniser, its DCCA and two reset
     leaves (bits 10: synchroniser out, 11: DCCA out)."""
+    ff = {"Q": "output", "DI": "input", "CLK": "input"}
     cells = {
-        "u_reset_sync.q": {"type": "TRELLIS_FF", "connections": {"Q": [10], "CLK": [2]}},
-        "u_rst_gbuf.u_dcca": {"type": "DCCA", "connections": {"CLKI": [10], "CE": ["1"], "CLKO": [11]}},
-        "u_design.leaf0": {"type": "TRELLIS_FF", "connections": {"DI": [11], "CLK": [2]}},
-        "u_design.leaf1": {"type": "TRELLIS_FF", "connections": {"DI": [11], "CLK": [2], "Q": [12]}},
+        "u_reset_sync.q": {"type": "TRELLIS_FF", "port_directions": ff, "attributes": {},
+                           "connections": {"Q": [10], "CLK": [2]}},
+        "u_rst_gbuf.u_dcca": {"type": "DCCA", "port_directions": {"CLKI": "input", "CE": "input", "CLKO": "output"},
+                              "attributes": {}, "connections": {"CLKI": [10], "CE": ["1"], "CLKO": [11]}},
+        "u_design.leaf0": {"type": "TRELLIS_FF", "port_directions": ff, "attributes": {},
+                           "connections": {"DI": [11], "CLK": [2]}},
+        "u_design.leaf1": {"type": "TRELLIS_FF", "port_directions": ff, "attributes": {},
+                           "connections": {"DI": [11], "CLK": [2], "Q": [12]}},
     }
     netnames = {"rst_n_sync": {"bits": [10]}, "rst_n": {"bits": [11]}, "clk": {"bits": [2]}}
     return {"modules": {"top": {"ports": {"led": {"bits": [12]}}, "cells": cells, "netnames": netnames}}}
@@ -206,6 +208,70 @@ def test_fabric_reset_fallback_netlist():
     assert not fpga.reset_gbuf_unroutable(err.format("rst_n_sync"), fab, "top")
     with pytest.raises(ValueError):
         fpga.fabric_reset_netlist(fab, "top")
+    # the pinned synchroniser is let go in the fallback (its sinks are all over the die)
+    assert fpga.pin_reset_root(nl, "top", "X1/Y2/SLICEA.FF0") == "u_reset_sync.q"
+    assert nl["modules"]["top"]["cells"]["u_reset_sync.q"]["attributes"]["BEL"] == "X1/Y2/SLICEA.FF0"
+    assert "BEL" not in fpga.fabric_reset_netlist(nl, "top")["modules"]["top"]["cells"]["u_reset_sync.q"]["attributes"]
+    assert fpga.pin_reset_root(fab, "top", "X1/Y2/SLICEA.FF0") is None
+
+
+def test_pin_reset_root_rejects_other_drivers():
+    nl = _gbuf_netlist()
+    cells = nl["modules"]["top"]["cells"]
+    cells["u_reset_sync.q"]["type"] = "TRELLIS_COMB"
+    with pytest.raises(fpga.ToolError, match="TRELLIS_COMB"):
+        fpga.pin_reset_root(nl, "top", "X1/Y2/SLICEA.FF0")
+    del cells["u_reset_sync.q"]
+    with pytest.raises(fpga.ToolError, match="driven by nothing"):
+        fpga.pin_reset_root(nl, "top", "X1/Y2/SLICEA.FF0")
+
+
+RESET_PROBE = """module probe (input wire clk, input wire a, input wire [3:0] d, output reg [3:0] q);
+  reg s0, s1;
+  wire g;
+  always @(posedge clk) begin s0 <= a; s1 <= s0; end
+  sf_ecp5_gbuf u_rst_gbuf (.i(s1), .o(g));
+  always @(posedge clk) q <= g ? d : 4'b0;
+endmodule
+"""
+
+
+@pytest.fixture(scope="module")
+def reset_probe(tmp_path_factory):
+    """A flop driving the board top's DCCA wrapper, which drives flop inputs: the reset root
+    in miniature, synthesised once (flat yosys JSON)."""
+    work = tmp_path_factory.mktemp("reset_probe")
+    (work / "probe.v").write_text(RESET_PROBE)
+    proc = subprocess.run([fpga.yowasp("yosys"), "-q", "-p",
+                           f"read_verilog {fpga.GBUF_WRAPPER} probe.v; synth_ecp5 -top probe; "
+                           "flatten; write_json probe.json"],
+                          cwd=work, env=tool_env(), capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return work
+
+
+@pytest.mark.parametrize("device", sorted(fpga.RESET_ROOT_BEL))
+def test_reset_root_bel_routes(reset_probe, device):
+    """With the synchroniser on RESET_ROOT_BEL, nextpnr (router2, as the flow runs it) puts
+    the DCCA on a DCC beside it and routes into it on every ULX3S device."""
+    board = next(b for b in fpga.BOARDS.values() if b.device == device)
+    netlist = json.loads((reset_probe / "probe.json").read_text())
+    bel = fpga.RESET_ROOT_BEL[device]
+    ff = fpga.pin_reset_root(netlist, "probe", bel)
+    src = reset_probe / f"{device}.json"
+    src.write_text(json.dumps(netlist))
+    placed = reset_probe / f"{device}_placed.json"
+    proc = subprocess.run([fpga.yowasp("nextpnr-ecp5"), board.nextpnr_device, "--package", board.package,
+                           "--json", src.name, "--write", placed.name, "--router", "router2",
+                           "--lpf-allow-unconstrained", "-q", "--log", f"{device}.log"],
+                          cwd=reset_probe, env=tool_env(), capture_output=True, text=True)
+    assert proc.returncode == 0, (reset_probe / f"{device}.log").read_text()[-2000:]
+    cells = json.loads(placed.read_text())["modules"]["top"]["cells"]   # nextpnr names it top
+    assert cells[ff]["attributes"]["NEXTPNR_BEL"] == bel
+    dcc = cells[fpga.RESET_GBUF]["attributes"]["NEXTPNR_BEL"]
+    x, y = (int(v[1:]) for v in bel.split("/")[:2])
+    dx, dy = (int(v[1:]) for v in dcc.split("/")[:2])
+    assert "DCC" in dcc and abs(dx - x) + abs(dy - y) <= 3, (bel, dcc)
 
 
 @pytest.mark.slow

@@ -397,6 +397,43 @@ def _reset_gbuf(netlist: dict[str, Any], top: str) -> tuple[str, int, int] | Non
     return None
 
 
+#: Where the reset root's DCCA driver (the synchroniser's last flop) is placed, per device:
+#: the slice two rows under the top-edge DCC TDCC0.  nextpnr places a fabric-driven DCC before
+#: the placer has put its driver anywhere; with the driver's bel fixed it picks the DCC with a
+#: short route from there (TDCC0, ~1.3 ns), and router2 no longer has to find the DCC's entry
+#: from wherever the placer left the flop (the CI SoC: "Failed to route arc 0.0 of net
+#: 'rst_n_sync' ... G_CLKI_TDCC0" with the flop two columns beside the entry).  The bels are
+#: the ones nextpnr-ecp5 chose itself for a lone flop driving a DCCA (tests/test_fpga_flow.py
+#: re-checks each device in a second).
+RESET_ROOT_BEL = {"LFE5U-12F": "X31/Y2/SLICEA.FF0", "LFE5U-25F": "X31/Y2/SLICEA.FF0",
+                  "LFE5U-45F": "X40/Y2/SLICEA.FF0", "LFE5U-85F": "X67/Y2/SLICEA.FF0"}
+
+
+def pin_reset_root(netlist: dict[str, Any], top: str, bel: str) -> str | None:
+    """Fix the bel of the cell driving the reset root's DCCA in *netlist* (in place);
+    returns that cell's name, or None without the DCCA."""
+    gbuf = _reset_gbuf(netlist, top)
+    if gbuf is None:
+        return None
+    mod = netlist["modules"][top]
+    name = _driver(mod, gbuf[1])
+    if name is None or mod["cells"][name]["type"] != "TRELLIS_FF":
+        what = "nothing" if name is None else f"a {mod['cells'][name]['type']} ({name})"
+        raise ToolError(f"the reset root's DCCA ({gbuf[0]}) is driven by {what}, not the "
+                        f"synchroniser's flop")
+    mod["cells"][name].setdefault("attributes", {})["BEL"] = bel
+    return name
+
+
+def _driver(module: dict[str, Any], bit: int) -> str | None:
+    """Name of the cell whose output drives net *bit* in a yosys JSON *module*, or None."""
+    for name, cell in module["cells"].items():
+        for pin, bits in cell["connections"].items():
+            if bit in bits and cell["port_directions"].get(pin) == "output":
+                return name
+    return None
+
+
 def reset_gbuf_unroutable(log_text: str, netlist: dict[str, Any], top: str) -> bool:
     """True when nextpnr stopped at the arc into the reset root's DCCA.  nextpnr places a
     fabric-driven DCC before the placer puts its driver anywhere, and router2 then cannot
@@ -420,6 +457,9 @@ def fabric_reset_netlist(netlist: dict[str, Any], top: str) -> dict[str, Any]:
     out = copy.deepcopy(netlist)
     mod = out["modules"][top]
     del mod["cells"][name]
+    driver = _driver(mod, i)
+    if driver is not None:    # the synchroniser goes where its sinks pull it, not to the DCC
+        mod["cells"][driver]["attributes"].pop("BEL", None)
     for cell in mod["cells"].values():
         for pin, bits in cell["connections"].items():
             cell["connections"][pin] = [i if b == o else b for b in bits]
@@ -734,6 +774,15 @@ def build(net: Network, frozen: list[ConvWeights], opt: FpgaOptions,
         raise BadInput(f"--dsp-budget: the design needs {totals['mult18']} MULT18X18D, the "
                        f"{board.device} has {DEVICE_MULT18[board.device]}")
     brk = breakdown(hier, top, net.name)
+    t = time.perf_counter()
+    netlist = json.loads((work / json_name).read_text())
+    reset_root_bel = RESET_ROOT_BEL[board.device]
+    if pin_reset_root(netlist, top, reset_root_bel) is None:
+        reset_root_bel = None
+    else:
+        write_text(work / json_name, json.dumps(netlist))
+    del netlist
+    steps["yosys"] += time.perf_counter() - t
 
     # nextpnr, one run per seed (opt.jobs at a time); keep the best worst-clock margin.
     instances = instance_modules(hier, top)
@@ -811,7 +860,7 @@ def build(net: Network, frozen: list[ConvWeights], opt: FpgaOptions,
         "timing_met": bool(fmax) and best["margin"] >= 1.0,
         "timing_detail": best["report"]["timing_detail"],
         "seed": best["seed"],
-        "reset_root": best["reset_root"],
+        "reset_root": best["reset_root"], "reset_root_bel": reset_root_bel,
         "nextpnr_files": {"log": best["nextpnr_log"], "report": best["nextpnr_report"]},
         "seeds_tried": [{"seed": r["seed"], "seconds": r["seconds"], "reset_root": r["reset_root"],
                          "fmax_mhz": {c: round(v["achieved"], 2) for c, v in r["report"]["fmax"].items()}}

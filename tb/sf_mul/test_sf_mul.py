@@ -165,7 +165,8 @@ def test_sf_mul_lint(shape, impl):
 @pytest.mark.parametrize("shape", SHAPES, ids=lambda s: "x".join(map(str, s)))
 def test_sf_mul(shape, impl):
     run_cocotb(toplevel="sf_mul", sources=_sources(impl), test_module="test_sf_mul",
-               parameters=_params(shape), defines=IMPLS[impl], build_name=_name(shape, impl))
+               parameters=_params(shape), defines=IMPLS[impl], build_name=_name(shape, impl),
+               internal_signals=True)   # reads the parameters
 
 
 @pytest.mark.parametrize("params", [dict(AWidth=65, BWidth=8), dict(AWidth=8, BWidth=0),

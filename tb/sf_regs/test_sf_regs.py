@@ -814,6 +814,7 @@ def test_sf_regs():
         sources=[*regmap.library_sources(), *regmap.rtl_sources(files)],
         test_module="test_sf_regs",
         build_name="sf_regs",
+        internal_signals=True,   # watches the regblock's cpuif requests
         python_paths=[Path(__file__).resolve().parent],
     )
 

@@ -96,4 +96,5 @@ def test_sf_reset_pipe_bad_stages():
 @pytest.mark.parametrize("stages", SIM_STAGES)
 def test_sf_reset_pipe(stages):
     run_cocotb(toplevel="sf_reset_pipe", sources=SOURCES, test_module="test_sf_reset_pipe",
-               parameters={"Stages": stages}, build_name=f"sf_reset_pipe-s{stages}")
+               parameters={"Stages": stages}, build_name=f"sf_reset_pipe-s{stages}",
+               internal_signals=True)   # reads Stages

@@ -424,4 +424,5 @@ def test_sf_tconv(case):
         parameters=params,
         extra_env={"SF_TC_CASE": json.dumps({"name": case, "params": params, "mult": mult})},
         build_name=f"sf_tconv_{case}",
+        internal_signals=True,   # full_rate watches the smoothing FIFO's count
     )

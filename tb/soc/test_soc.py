@@ -39,6 +39,7 @@ BAUD = 3_000_000
 POLL_CYCLES = 250
 WALL_LIMIT_S = 600
 GEN_DIR = BUILD_DIR / "gen" / "soc_nettest"
+TB_DIR = Path(__file__).resolve().parent
 
 
 async def run_tool(dut, pty: PtyUart, args: list[str]) -> subprocess.CompletedProcess:
@@ -141,6 +142,7 @@ def test_soc():
     weights.save_npz(io / "other.npz", other)
     img = rng.integers(0, 256, size=(net.input_height, net.input_width, net.input_channels), dtype=np.uint8)
     Image.fromarray(img).save(io / "image.png")
-    run_cocotb(toplevel=design.top, sources=design.sources, test_module="test_soc", build_name="soc_nettest",
+    run_cocotb(toplevel=design.top, sources=[TB_DIR / "soc_public.vlt", *design.sources],
+               test_module="test_soc", build_name="soc_nettest",
                extra_env={"SF_NET": str(path.resolve()), "SF_SOC_IO": str(io.resolve())},
                python_paths=[Path(__file__).resolve().parent, REPO_ROOT / "tb"])
