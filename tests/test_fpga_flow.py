@@ -242,8 +242,10 @@ def reset_probe(tmp_path_factory):
     in miniature, synthesised once (flat yosys JSON)."""
     work = tmp_path_factory.mktemp("reset_probe")
     (work / "probe.v").write_text(RESET_PROBE)
+    # yowasp's WebAssembly yosys sees the working folder only (as the flow's work/ copy)
+    (work / fpga.GBUF_WRAPPER.name).write_text(fpga.GBUF_WRAPPER.read_text())
     proc = subprocess.run([fpga.yowasp("yosys"), "-q", "-p",
-                           f"read_verilog {fpga.GBUF_WRAPPER} probe.v; synth_ecp5 -top probe; "
+                           f"read_verilog {fpga.GBUF_WRAPPER.name} probe.v; synth_ecp5 -top probe; "
                            "flatten; write_json probe.json"],
                           cwd=work, env=tool_env(), capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-2000:]

@@ -402,9 +402,9 @@ def _reset_gbuf(netlist: dict[str, Any], top: str) -> tuple[str, int, int] | Non
 #: the placer has put its driver anywhere; with the driver's bel fixed it picks the DCC with a
 #: short route from there (TDCC0, ~1.3 ns), and router2 no longer has to find the DCC's entry
 #: from wherever the placer left the flop (the CI SoC: "Failed to route arc 0.0 of net
-#: 'rst_n_sync' ... G_CLKI_TDCC0" with the flop two columns beside the entry).  The bels are
-#: the ones nextpnr-ecp5 chose itself for a lone flop driving a DCCA (tests/test_fpga_flow.py
-#: re-checks each device in a second).
+#: 'rst_n_sync' ... G_CLKI_TDCC0" with the flop two columns beside the entry).  The tiles are
+#: the ones nextpnr-ecp5 chose itself for a lone flop driving a DCCA; tests/test_fpga_flow.py
+#: (test_reset_root_bel_routes) places and routes a probe on each device with these bels.
 RESET_ROOT_BEL = {"LFE5U-12F": "X31/Y2/SLICEA.FF0", "LFE5U-25F": "X31/Y2/SLICEA.FF0",
                   "LFE5U-45F": "X40/Y2/SLICEA.FF0", "LFE5U-85F": "X67/Y2/SLICEA.FF0"}
 
