@@ -64,7 +64,8 @@ def run_cocotb(
     ports and whatever a ``.vlt`` among *sources* makes public
     (``public_flat_rd``), and Verilator optimises the rest (the test network's model:
     C++ 32 -> 12 MB, build and simulation both about 3x faster).  *internal_signals*
-    True makes every signal visible, for a testbench that reads inside the DUT.  Returns the results XML path.
+    True makes every signal visible, for a testbench that reads inside the DUT.
+    Returns the results XML path.
     """
     from cocotb_tools.check_results import get_results
     from cocotb_tools.runner import get_runner
